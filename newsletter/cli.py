@@ -1,0 +1,209 @@
+"""The command line: parse arguments, call one core function, print. The only module that imports click."""
+
+from __future__ import annotations
+
+import functools
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from newsletter.errors import NewsletterError, Problem, UsageError
+
+
+class Context:
+    """Global options shared by every command."""
+
+    def __init__(self, root: Path | None, verbose: bool) -> None:
+        self.root_option = root
+        self.verbose = verbose
+
+    @functools.cached_property
+    def settings(self) -> Any:
+        """Return the publication's Settings, found from --root or the current folder."""
+        from newsletter.config import find_root, load_settings
+
+        root = self.root_option.resolve() if self.root_option else find_root(Path.cwd())
+        return load_settings(root)
+
+
+def _report(problems: list[Problem], root: Path | None) -> None:
+    """Print problems as `path:line: message` on stderr."""
+    for problem in problems:
+        click.echo(problem.format(root), err=True)
+
+
+def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn NewsletterError into `path:line: message` and an exit code; tracebacks only with --verbose."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        ctx = click.get_current_context().find_object(Context)
+        try:
+            return func(*args, **kwargs)
+        except NewsletterError as exc:
+            if ctx and ctx.verbose:
+                traceback.print_exc()
+            _report(exc.problems, _root_of(ctx))
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            sys.exit(130)
+        except Exception as exc:
+            if ctx and ctx.verbose:
+                raise
+            click.echo(f"internal error: {type(exc).__name__}: {exc} (run with --verbose for the traceback, "
+                       "and please report it)", err=True)
+            sys.exit(1)
+
+    return wrapper
+
+
+def _root_of(ctx: Context | None) -> Path | None:
+    """Return the publication root for shortening paths, if one is known."""
+    if ctx is None:
+        return None
+    try:
+        return ctx.settings.root
+    except NewsletterError:
+        return Path.cwd()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--root", type=click.Path(file_okay=False, path_type=Path),
+              help="The publication folder (default: found by walking up to newsletter.toml).")
+@click.option("--verbose", "-v", is_flag=True, help="Show tracebacks for errors.")
+@click.version_option(package_name="newsletter")
+@click.pass_context
+def cli(ctx: click.Context, root: Path | None, verbose: bool) -> None:
+    """Build email newsletters from folders of plain story files."""
+    ctx.obj = Context(root, verbose)
+
+
+@cli.command()
+@click.argument("directory", type=click.Path(path_type=Path))
+@handle_errors
+def init(directory: Path) -> None:
+    """Create a publication in DIRECTORY with newsletter.toml and a first issue.
+
+    \b
+    Example:
+      newsletter init my-letter && cd my-letter && newsletter build
+    """
+    from newsletter.scaffold import init_publication
+
+    made = init_publication(directory)
+    click.echo(f"created {directory}/ with {len(made)} files:")
+    for path in made:
+        click.echo(f"  {path.relative_to(directory)}")
+    click.echo(f"next: cd {directory} && newsletter build")
+
+
+@cli.command()
+@click.argument("slug")
+@click.pass_obj
+@handle_errors
+def new(obj: Context, slug: str) -> None:
+    """Start issues/SLUG with an issue.toml and a first story."""
+    from newsletter.scaffold import new_issue
+
+    made = new_issue(obj.settings, slug)
+    _report(list(obj.settings.warnings), obj.settings.root)
+    click.echo(f"created issues/{slug}/:")
+    for path in made:
+        click.echo(f"  {path.relative_to(obj.settings.root)}")
+    click.echo(f"next: write the stories, then `newsletter build {slug}`")
+
+
+@cli.command()
+@click.argument("issues", nargs=-1)
+@click.option("--all", "build_all", is_flag=True, help="Build every issue of the publication.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="Output folder (default: dist/ in the publication).")
+@click.pass_obj
+@handle_errors
+def build(obj: Context, issues: tuple[str, ...], build_all: bool, out: Path | None) -> None:
+    """Build ISSUES (default: the newest) into dist/<slug>/email.html and friends.
+
+    \b
+    Examples:
+      newsletter build                 the newest issue
+      newsletter build 2024-03-23-crocus
+      newsletter build --all --out public/
+    """
+    from newsletter.build import build_issue, write_build
+
+    settings = obj.settings
+    folders = _select(obj, issues, build_all)
+    out_root = (out or settings.root / "dist").resolve()
+    failed: list[NewsletterError] = []
+    results: list[str] = []
+
+    def build_one(folder: Path) -> None:
+        try:
+            rendered = build_issue(settings, folder)
+        except NewsletterError as exc:
+            failed.append(exc)
+            return
+        _report([w for w in rendered.warnings if w not in settings.warnings], settings.root)
+        target = write_build(rendered, out_root)
+        size = len((target / "email.html").read_bytes()) / 1024
+        results.append(f"built {_show(target / 'email.html')}  {size:.1f} KB, {len(rendered.issue.stories)} "
+                       f"stor{'y' if len(rendered.issue.stories) == 1 else 'ies'}")
+
+    _report(list(settings.warnings), settings.root)
+    if len(folders) > 2:
+        with click.progressbar(folders, label="building", file=sys.stderr,
+                               item_show_func=lambda f: f.name if f else "") as bar:
+            for folder in bar:
+                build_one(folder)
+    else:
+        for folder in folders:
+            build_one(folder)
+    for line in results:
+        click.echo(line)
+    for exc in failed:
+        _report(exc.problems, settings.root)
+    if failed:
+        click.echo(f"{len(failed)} of {len(folders)} issue(s) failed; the previous output of those is untouched",
+                   err=True)
+        sys.exit(1)
+
+
+def _select(obj: Context, issues: tuple[str, ...], every: bool) -> list[Path]:
+    """Return the issue folders a command works on: named ones, all, or the newest."""
+    from newsletter.content import list_issues, resolve_issue
+
+    settings = obj.settings
+    if every:
+        found = list_issues(settings)
+        if not found:
+            raise UsageError("there are no issues yet: run `newsletter new SLUG`", settings.issues_dir)
+        return found
+    if issues:
+        return [resolve_issue(settings, name) for name in issues]
+    found = list_issues(settings)
+    if not found:
+        raise UsageError("there are no issues yet: run `newsletter new SLUG`", settings.issues_dir)
+    click.echo(f"newest issue: {found[-1].name}", err=True)
+    return [found[-1]]
+
+
+def _show(path: Path) -> str:
+    """Return a path relative to the current folder when it is below it."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def main() -> None:
+    """Run the CLI."""
+    cli(obj=None)
+
+
+if __name__ == "__main__":
+    main()

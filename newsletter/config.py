@@ -1,0 +1,204 @@
+"""newsletter.toml -> frozen Settings, every key validated, unknown keys warned with their line."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from newsletter.errors import Collector, ConfigError, NewsletterError, Problem
+from newsletter.files import key_line, parse_toml, read_text, table_line
+
+CONFIG_NAME = "newsletter.toml"
+
+
+@dataclass(frozen=True)
+class Publication:
+    """The [publication] table: who sends the newsletter and where readers go."""
+
+    name: str
+    url: str = ""
+    subscribe_url: str = ""
+    from_name: str = ""
+    from_email: str = ""
+    reply_to: str = ""
+    postal_address: str = ""
+    unsubscribe_url: str = ""
+    unsubscribe_mailto: str = ""
+    preferences_url: str = ""
+    language: str = "en"
+
+
+@dataclass(frozen=True)
+class Theme:
+    """The [theme] table: colours, fonts and logo of the default theme."""
+
+    logo: str = ""
+    logo_width: int = 160
+    font_family: str = "Georgia, 'Times New Roman', serif"
+    heading_font_family: str = "-apple-system, 'Segoe UI', Helvetica, Arial, sans-serif"
+    font_size: int = 17
+    text_color: str = "#1f2328"
+    muted_color: str = "#57606a"
+    accent_color: str = "#b3261e"
+    link_color: str = "#0b57d0"
+    background_color: str = "#ffffff"
+    body_color: str = "#f3f1ec"
+    rule_color: str = "#e3e0d8"
+    dark_text_color: str = "#e8e6e3"
+    dark_muted_color: str = "#a8a29e"
+    dark_link_color: str = "#8ab4f8"
+    dark_background_color: str = "#1e1e1e"
+    dark_body_color: str = "#121212"
+
+
+@dataclass(frozen=True)
+class TextOptions:
+    """The [text] table: how the plain-text version is laid out."""
+
+    width: int = 72
+    links: str = "references"
+    ascii: bool = False
+    emphasis: str = "plain"
+
+
+@dataclass(frozen=True)
+class LinkOptions:
+    """The [links] table: UTM defaults added to outgoing links."""
+
+    utm_source: str = ""
+    utm_medium: str = ""
+    utm_campaign: str = ""
+
+
+@dataclass(frozen=True)
+class ImageOptions:
+    """The [images] table: where hosted images live."""
+
+    base_url: str = ""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The whole validated newsletter.toml plus where it was found."""
+
+    root: Path
+    publication: Publication
+    theme: Theme = field(default_factory=Theme)
+    text: TextOptions = field(default_factory=TextOptions)
+    links: LinkOptions = field(default_factory=LinkOptions)
+    images: ImageOptions = field(default_factory=ImageOptions)
+    warnings: tuple[Problem, ...] = ()
+
+    @property
+    def path(self) -> Path:
+        """Return the path of newsletter.toml."""
+        return self.root / CONFIG_NAME
+
+    @property
+    def issues_dir(self) -> Path:
+        """Return the folder that holds the issues."""
+        return self.root / "issues"
+
+    def web_url(self, slug: str) -> str:
+        """Return the archive address of an issue, or '' without a publication url."""
+        base = self.publication.url.rstrip("/")
+        return f"{base}/{slug}/" if base else ""
+
+
+_TABLES: dict[str, type] = {
+    "publication": Publication,
+    "theme": Theme,
+    "text": TextOptions,
+    "links": LinkOptions,
+    "images": ImageOptions,
+}
+_CHOICES = {("text", "links"): ("references", "inline"), ("text", "emphasis"): ("plain", "markers")}
+
+
+def find_root(start: Path) -> Path:
+    """Walk up from start to the folder holding newsletter.toml."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if (folder / CONFIG_NAME).is_file():
+            return folder
+    raise ConfigError(
+        f"no {CONFIG_NAME} here or in any parent folder; run `newsletter init DIR` "
+        "to start a publication, or pass --root DIR",
+        start,
+    )
+
+
+def load_settings(root: Path) -> Settings:
+    """Read and validate newsletter.toml under root, collecting every problem."""
+    path = root / CONFIG_NAME
+    if not path.is_file():
+        raise ConfigError(f"{CONFIG_NAME} not found; run `newsletter init DIR` or pass --root DIR", path)
+    text = read_text(path)
+    data = parse_toml(text, path)
+    found = Collector()
+    values: dict[str, Any] = {}
+    for table, value in data.items():
+        if table not in _TABLES:
+            line = table_line(text, table) or key_line(text, "", table)
+            found.warn(f"unknown table [{table}] (known: {', '.join(_TABLES)})", path, line)
+            continue
+        if not isinstance(value, dict):
+            found.error(f"`{table}` must be a table: write [{table}] on its own line", path,
+                        key_line(text, "", table))
+            continue
+        values[table] = _build_table(table, value, text, path, found)
+    if "publication" not in data:
+        found.error("missing [publication] table with at least `name = \"…\"`", path)
+    found.raise_if_errors()
+    return Settings(root=root.resolve(), warnings=tuple(found.warnings), **values)
+
+
+def _build_table(table: str, value: dict[str, Any], text: str, path: Path, found: Collector) -> Any:
+    """Validate one table against its dataclass and build it."""
+    cls = _TABLES[table]
+    known = {f.name: f for f in fields(cls)}
+    kwargs: dict[str, Any] = {}
+    for key, item in value.items():
+        line = key_line(text, table, key)
+        if key not in known:
+            hint = _closest(key, known)
+            found.warn(f"unknown key `{key}` in [{table}]" + (f"; did you mean `{hint}`?" if hint else ""),
+                       path, line)
+            continue
+        expected = _field_type(cls, key)
+        if expected is bool and not isinstance(item, bool):
+            found.error(f"`{key}` must be true or false", path, line)
+        elif expected is int and (isinstance(item, bool) or not isinstance(item, int)):
+            found.error(f"`{key}` must be a whole number", path, line)
+        elif expected is str and not isinstance(item, str):
+            found.error(f"`{key}` must be a quoted string", path, line)
+        elif (table, key) in _CHOICES and item not in _CHOICES[table, key]:
+            found.error(f"`{key}` must be one of {', '.join(map(repr, _CHOICES[table, key]))}", path, line)
+        else:
+            kwargs[key] = item
+    if table == "publication" and not str(value.get("name", "")).strip():
+        found.error("[publication] needs `name = \"…\"`, the publication's name", path,
+                    table_line(text, "publication"))
+        return None
+    if table == "text" and isinstance(kwargs.get("width"), int) and not 20 <= kwargs["width"] <= 78:
+        found.error("`width` must be between 20 and 78 columns", path, key_line(text, "text", "width"))
+        kwargs.pop("width")
+    try:
+        return cls(**kwargs)
+    except TypeError as exc:  # pragma: no cover - guarded by the checks above
+        raise NewsletterError(str(exc), path) from None
+
+
+def _field_type(cls: type, key: str) -> type:
+    """Return the Python type a dataclass field holds."""
+    annotation = {f.name: f.type for f in fields(cls)}[key]
+    return {"str": str, "int": int, "bool": bool}.get(str(annotation), str)
+
+
+def _closest(key: str, known: dict[str, Any]) -> str | None:
+    """Return the known key a typo most likely meant."""
+    import difflib
+
+    matches = difflib.get_close_matches(key, list(known), n=1, cutoff=0.7)
+    return matches[0] if matches else None

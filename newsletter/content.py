@@ -1,0 +1,302 @@
+"""Issue folder -> Issue: issue.toml, front matter, Markdown and .txt stories, all problems at once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from newsletter import markdown
+from newsletter.config import Settings
+from newsletter.errors import Collector, ContentError, NewsletterError, UsageError
+from newsletter.files import key_line, parse_toml, read_text
+from newsletter.images import prepare_image
+from newsletter.mergetags import mark_written
+from newsletter.model import KINDS, Image, Issue, Story
+
+ISSUE_FILE = "issue.toml"
+ISSUE_KEYS = {"subject": str, "preheader": str, "date": dt.date, "number": int, "intro": str, "stories": list}
+STORY_KEYS = {"title", "byline", "image", "image_alt", "link", "kind"}
+IMAGE_TYPES = {".png", ".jpg", ".jpeg", ".gif", ".webp"}
+
+
+def list_issues(settings: Settings) -> list[Path]:
+    """Return the publication's issue folders, oldest first by date then name."""
+    folder = settings.issues_dir
+    if not folder.is_dir():
+        return []
+    found = [p for p in folder.iterdir() if (p / ISSUE_FILE).is_file() and not p.name.startswith((".", "_"))]
+    return sorted(found, key=lambda p: (_peek_date(p), p.name))
+
+
+def _peek_date(folder: Path) -> dt.date:
+    """Return an issue's date for ordering, or a minimal date when it has none or is broken."""
+    value = peek(folder, "date")
+    return value if isinstance(value, dt.date) and not isinstance(value, dt.datetime) else dt.date.min
+
+
+def peek(folder: Path, key: str) -> Any:
+    """Return one value of an issue's issue.toml without loading the issue, or None."""
+    try:
+        return parse_toml(read_text(folder / ISSUE_FILE), folder / ISSUE_FILE).get(key)
+    except NewsletterError:
+        return None
+
+
+def resolve_issue(settings: Settings, name: str, cwd: Path | None = None) -> Path:
+    """Turn an ISSUE argument (a folder path or a slug under issues/) into its folder."""
+    candidates = [(cwd or Path.cwd()) / name, settings.issues_dir / name]
+    for folder in candidates:
+        if (folder / ISSUE_FILE).is_file():
+            return folder.resolve()
+    slugs = [p.name for p in list_issues(settings)]
+    hint = difflib.get_close_matches(name, slugs, n=1)
+    message = f"no issue named {name!r}"
+    message += f"; did you mean {hint[0]!r}?" if hint else f"; known issues: {', '.join(slugs) or 'none yet'}"
+    raise UsageError(message + " (an issue is a folder with an issue.toml)", settings.issues_dir)
+
+
+def load_issue(settings: Settings, folder: Path) -> Issue:
+    """Load an issue folder into an Issue, raising once with every problem found."""
+    found = Collector()
+    meta_path = folder / ISSUE_FILE
+    meta: dict[str, Any] = {}
+    meta_text = ""
+    try:
+        meta_text = read_text(meta_path)
+        meta = parse_toml(meta_text, meta_path)
+    except NewsletterError as exc:
+        found.absorb(exc)
+    issue = Issue(settings=settings, path=folder.resolve(), subject="")
+    if meta_text and not found.errors:
+        _apply_meta(issue, meta, meta_text, meta_path, found)
+    for path in _story_files(folder, meta, meta_text, meta_path, found):
+        try:
+            issue.stories.append(load_story(path, issue.path, settings, found))
+        except NewsletterError as exc:
+            found.absorb(exc)
+    if not issue.stories and not found.errors:
+        found.error("the issue has no stories: add a .md or .txt file to the folder", folder)
+    issue.warnings = [*settings.warnings, *found.warnings]
+    found.raise_if_errors()
+    return issue
+
+
+def _apply_meta(issue: Issue, meta: dict[str, Any], text: str, path: Path, found: Collector) -> None:
+    """Validate issue.toml values and copy them onto the issue."""
+    for key, value in meta.items():
+        line = key_line(text, "", key)
+        if key not in ISSUE_KEYS:
+            hint = difflib.get_close_matches(key, list(ISSUE_KEYS), n=1)
+            found.warn(f"unknown key `{key}`" + (f"; did you mean `{hint[0]}`?" if hint else ""), path, line)
+        elif not isinstance(value, ISSUE_KEYS[key]) or isinstance(value, bool) or (
+            key == "date" and isinstance(value, dt.datetime)
+        ):
+            kind = {str: "a quoted string", int: "a whole number", dt.date: "a date like 2024-03-23",
+                    list: "a list of file names"}[ISSUE_KEYS[key]]
+            found.error(f"`{key}` must be {kind}", path, line)
+    if not isinstance(meta.get("subject"), str) or not meta["subject"].strip():
+        if "subject" not in meta:
+            found.error('missing `subject = "…"`: every issue needs a subject line', path)
+        return
+    issue.subject = meta["subject"].strip()
+    issue.preheader = str(meta.get("preheader", "")).strip()
+    issue.date = meta["date"] if isinstance(meta.get("date"), dt.date) else None
+    issue.number = meta["number"] if isinstance(meta.get("number"), int) else None
+    intro = meta.get("intro")
+    if isinstance(intro, str) and intro.strip():
+        issue.intro_source = intro
+        issue.intro_tokens = markdown.parse(mark_written(intro))
+        issue.intro_html = markdown.render(issue.intro_tokens)
+
+
+def _story_files(folder: Path, meta: dict[str, Any], text: str, path: Path, found: Collector) -> list[Path]:
+    """Return the story files in order: the `stories` list, or file-name order."""
+    present = sorted(
+        p for p in folder.iterdir()
+        if p.is_file() and p.suffix in {".md", ".txt"} and not p.name.startswith(("_", "."))
+    )
+    order = meta.get("stories")
+    if not isinstance(order, list):
+        return present
+    line = key_line(text, "", "stories")
+    chosen: list[Path] = []
+    for name in order:
+        candidate = folder / str(name)
+        if not isinstance(name, str) or candidate not in present:
+            found.error(f"`stories` names {name!r}, which is not a story file in this folder", path, line)
+        else:
+            chosen.append(candidate)
+    for left in sorted(set(present) - set(chosen)):
+        found.warn(f"{left.name} is not listed in `stories` and is left out of the issue", path, line)
+    return chosen
+
+
+def load_story(path: Path, issue_dir: Path, settings: Settings, found: Collector) -> Story:
+    """Load one .md or .txt story, recording problems on the collector."""
+    text = read_text(path)
+    if not text.strip():
+        raise ContentError("the story is empty: write a headline and some text, or delete the file", path, 1)
+    story = _load_txt(path, text) if path.suffix == ".txt" else _load_md(path, text, found)
+    if not story.title:
+        found.error("the story has no title: add `title:` to the front matter or start with a `# Heading` "
+                    "line", path, 1)
+    _resolve_images(story, issue_dir, settings, found)
+    if not story.source.strip() and story.image is None:
+        found.error("the story has a title but no text: write the story or delete the file", path, 1)
+    story.html = markdown.render(story.tokens)
+    return story
+
+
+def _load_txt(path: Path, text: str) -> Story:
+    """Read a .txt story: first non-empty line is the headline, blank lines separate paragraphs."""
+    lines = text.split("\n")
+    first = next(i for i, line in enumerate(lines) if line.strip())
+    paragraphs: list[tuple[str, int]] = []
+    block: list[str] = []
+    start = 0
+    for number, line in enumerate([*lines[first + 1:], ""], start=first + 1):
+        if line.strip():
+            if not block:
+                start = number
+            block.append(line.strip())
+        elif block:
+            paragraphs.append((mark_written(" ".join(block)), start))
+            block = []
+    story = Story(path=path, title=lines[first].strip(), body_line=1)
+    story.source = "\n\n".join(p for p, _ in paragraphs)
+    story.tokens = markdown.paragraph_tokens(paragraphs)
+    return story
+
+
+def _load_md(path: Path, text: str, found: Collector) -> Story:
+    """Read a Markdown story with optional YAML front matter."""
+    front, body, body_line = _split_front_matter(path, text)
+    values = _front_matter(path, front, found) if front is not None else {}
+    body_lines = body.split("\n")
+    title = values.get("title", "")
+    if not title:
+        for i, line in enumerate(body_lines):
+            if not line.strip():
+                continue
+            if line.startswith("# "):
+                title = line[2:].strip().strip("#").strip()
+                body_lines = [*body_lines[:i], "", *body_lines[i + 1:]]
+            break
+    source = "\n".join(body_lines)
+    kind = values.get("kind", "story")
+    story = Story(path=path, title=title, kind=kind, byline=values.get("byline", ""),
+                  link=values.get("link", ""), source=source, body_line=body_line)
+    story.tokens = markdown.parse(mark_written(source))
+    if values.get("image"):
+        story.image = Image(src=values["image"], alt=values.get("image_alt", ""), line=values.get("_image_line"))
+    return story
+
+
+def _split_front_matter(path: Path, text: str) -> tuple[str | None, str, int]:
+    """Split `---` front matter from the body; return (front or None, body, body's first line)."""
+    lines = text.split("\n")
+    if lines[0].strip() != "---":
+        return None, text, 1
+    for i in range(1, len(lines)):
+        if lines[i].strip() in {"---", "..."}:
+            return "\n".join(lines[1:i]), "\n".join(lines[i + 1:]), i + 2
+    raise ContentError("front matter opened with `---` on line 1 is never closed: add a `---` line after it",
+                       path, 1)
+
+
+def _front_matter(path: Path, front: str, found: Collector) -> dict[str, Any]:
+    """Parse and validate YAML front matter; lines are counted from the file's top."""
+    try:
+        data = yaml.safe_load(front)
+        node = yaml.compose(front)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 2 if mark else None
+        raise ContentError(f"invalid YAML front matter: {exc.problem or exc}", path, line) from None
+    except yaml.YAMLError as exc:
+        raise ContentError(f"invalid YAML front matter: {exc}", path, 2) from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict) or not isinstance(node, yaml.MappingNode):
+        raise ContentError("front matter must be `key: value` lines (a mapping), such as `title: …`", path, 2)
+    lines = {k.value: k.start_mark.line + 2 for k, _ in node.value if isinstance(k, yaml.ScalarNode)}
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        line = lines.get(str(key))
+        if key not in STORY_KEYS:
+            hint = difflib.get_close_matches(str(key), sorted(STORY_KEYS), n=1)
+            found.warn(f"unknown front-matter key `{key}`" + (f"; did you mean `{hint[0]}`?" if hint else ""),
+                       path, line)
+            continue
+        if value is None:
+            continue
+        if isinstance(value, (dict, list)):
+            found.error(f"`{key}` must be a single value, not a list or mapping", path, line)
+            continue
+        text = str(value).strip()
+        if key == "kind" and text not in KINDS:
+            found.error(f"`kind: {text}` is not a story kind; use one of {', '.join(KINDS)}", path, line)
+            continue
+        values[key] = text
+    values["_image_line"] = lines.get("image")
+    return values
+
+
+def _resolve_images(story: Story, issue_dir: Path, settings: Settings, found: Collector) -> None:
+    """Check every image path, keep it inside the issue folder, and give it output name and size."""
+    if story.image is not None:
+        story.image = _resolve_image(story.image, story, issue_dir, settings, found)
+        if story.image is not None:
+            story.images.append(story.image)
+    for token, line in markdown.walk(story.tokens):
+        if token.type != "image":
+            continue
+        src = str(token.attrGet("src") or "")
+        alt = token.content or "".join(c.content for c in token.children or ())
+        where = story.body_line + line if line is not None else None
+        image = _resolve_image(Image(src=src, alt=alt, line=where), story, issue_dir, settings, found)
+        if image is None:
+            continue
+        story.images.append(image)
+        token.attrSet("src", image.src)
+        if image.width and image.height:
+            token.attrSet("width", str(image.width))
+            token.attrSet("height", str(image.height))
+
+
+def _resolve_image(image: Image, story: Story, issue_dir: Path, settings: Settings,
+                   found: Collector) -> Image | None:
+    """Return the image with its output src and display size, or None after recording a problem."""
+    src = image.src.strip()
+    if src.startswith(("http://", "https://")):
+        return image
+    if not image.alt.strip():
+        found.warn(f"image {src!r} has no alt text: describe it for readers who cannot see it",
+                   story.path, image.line)
+    relative = Path(src)
+    target = (issue_dir / relative).resolve()
+    if relative.is_absolute() or ":" in src or not target.is_relative_to(issue_dir):
+        found.error(f"image path {src!r} is outside the issue folder; put the image in the issue's "
+                    "images/ folder and use a relative path", story.path, image.line)
+        return None
+    if not target.is_file():
+        found.error(f"image {src!r} not found (paths are relative to the issue folder {issue_dir.name}/)",
+                    story.path, image.line)
+        return None
+    if target.suffix.lower() not in IMAGE_TYPES:
+        found.error(f"image {src!r} is not a PNG, JPEG, GIF or WebP file", story.path, image.line)
+        return None
+    try:
+        prepared = prepare_image(target, settings.root)
+    except ValueError:
+        found.error(f"image {src!r} cannot be read as an image; re-export it as PNG or JPEG",
+                    story.path, image.line)
+        return None
+    base = settings.images.base_url.rstrip("/")
+    out_src = f"{base}/{story.path.parent.name}/images/{prepared.name}" if base else f"images/{prepared.name}"
+    return Image(src=out_src, alt=image.alt, path=prepared.path, line=image.line,
+                 width=prepared.width, height=prepared.height)

@@ -1,0 +1,112 @@
+"""The one exception tree: every user-facing problem carries a path and, where known, a line."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding about the user's files: an error or a warning, with where it is."""
+
+    message: str
+    path: Path | None = None
+    line: int | None = None
+    level: str = "error"
+
+    def location(self, root: Path | None = None) -> str:
+        """Return `path:line` relative to root, or '' when the problem has no file."""
+        if self.path is None:
+            return ""
+        shown = self.path
+        if root is not None:
+            try:
+                shown = self.path.resolve().relative_to(root.resolve())
+            except ValueError:
+                shown = self.path
+        return f"{shown}:{self.line}" if self.line else str(shown)
+
+    def format(self, root: Path | None = None) -> str:
+        """Return the problem as `path:line: message`."""
+        where = self.location(root)
+        prefix = "warning: " if self.level == "warning" else ""
+        return f"{where}: {prefix}{self.message}" if where else f"{prefix}{self.message}"
+
+
+class NewsletterError(Exception):
+    """Raised when the user's files or arguments cannot be turned into an email."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, path: Path | None = None, line: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.path = path
+        self.line = line
+
+    @property
+    def problems(self) -> list[Problem]:
+        """Return the problems this error stands for."""
+        return [Problem(self.message, self.path, self.line)]
+
+
+class ConfigError(NewsletterError):
+    """Raised when newsletter.toml is missing or invalid."""
+
+
+class ContentError(NewsletterError):
+    """Raised when an issue folder or a story cannot be loaded."""
+
+
+class TemplateError(NewsletterError):
+    """Raised when a theme template fails to render, naming the template and line."""
+
+
+class RenderError(NewsletterError):
+    """Raised when MJML compilation or CSS inlining fails."""
+
+
+class UsageError(NewsletterError):
+    """Raised for a bad command-line request, such as an unknown issue name."""
+
+    exit_code = 2
+
+
+class ProblemsError(NewsletterError):
+    """Raised once with every problem a loader collected."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        first = problems[0]
+        super().__init__(first.message, first.path, first.line)
+        self._problems = problems
+
+    @property
+    def problems(self) -> list[Problem]:
+        """Return every collected problem."""
+        return list(self._problems)
+
+
+class Collector:
+    """Gather errors and warnings while loading, then raise once."""
+
+    def __init__(self) -> None:
+        self.errors: list[Problem] = []
+        self.warnings: list[Problem] = []
+
+    def error(self, message: str, path: Path | None = None, line: int | None = None) -> None:
+        """Record an error."""
+        self.errors.append(Problem(message, path, line))
+
+    def warn(self, message: str, path: Path | None = None, line: int | None = None) -> None:
+        """Record a warning."""
+        self.warnings.append(Problem(message, path, line, level="warning"))
+
+    def absorb(self, exc: NewsletterError) -> None:
+        """Record every problem of an error raised by a helper."""
+        self.errors.extend(exc.problems)
+
+    def raise_if_errors(self) -> None:
+        """Raise ProblemsError when any error was recorded."""
+        if self.errors:
+            raise ProblemsError(self.errors)

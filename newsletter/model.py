@@ -1,0 +1,112 @@
+"""Issue, Story and Rendered: the data that flows between the stages. No I/O here."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from newsletter.errors import Problem
+
+if TYPE_CHECKING:
+    from markdown_it.token import Token
+
+    from newsletter.config import Settings
+
+KINDS = ("lead", "story", "brief", "quote", "sponsor")
+
+
+@dataclass(frozen=True)
+class Image:
+    """An image a story uses: a local file inside the issue or a remote URL."""
+
+    src: str
+    alt: str
+    path: Path | None = None
+    line: int | None = None
+    width: int | None = None
+    height: int | None = None
+
+    @property
+    def is_local(self) -> bool:
+        """Return True for a file inside the issue folder."""
+        return self.path is not None
+
+
+@dataclass
+class Story:
+    """One story file, parsed: front matter, Markdown tokens and sanitised HTML."""
+
+    path: Path
+    title: str
+    kind: str = "story"
+    byline: str = ""
+    link: str = ""
+    image: Image | None = None
+    tokens: list[Token] = field(default_factory=list)
+    html: str = ""
+    source: str = ""
+    body_line: int = 1
+    images: list[Image] = field(default_factory=list)
+
+    @property
+    def file(self) -> str:
+        """Return the story's file name."""
+        return self.path.name
+
+    @property
+    def words(self) -> int:
+        """Return the number of words in the body."""
+        return len(self.source.split())
+
+
+@dataclass
+class Issue:
+    """One issue folder: its settings, metadata and stories in order."""
+
+    settings: Settings
+    path: Path
+    subject: str
+    preheader: str = ""
+    date: dt.date | None = None
+    number: int | None = None
+    intro_tokens: list[Token] = field(default_factory=list)
+    intro_html: str = ""
+    intro_source: str = ""
+    stories: list[Story] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+
+    @property
+    def slug(self) -> str:
+        """Return the issue's folder name."""
+        return self.path.name
+
+    @property
+    def web_url(self) -> str:
+        """Return the issue's page in the web archive."""
+        return self.settings.web_url(self.slug)
+
+    @property
+    def images(self) -> list[Image]:
+        """Return every image the stories use, in order."""
+        return [image for story in self.stories for image in story.images]
+
+
+@dataclass
+class Rendered:
+    """What build_issue() produces: the email in every form, ready to write or export."""
+
+    issue: Issue
+    mjml: str
+    html: str
+    text: str
+    images: dict[str, Path]
+    story_bytes: dict[str, int]
+    merge_tags: list[str]
+    warnings: list[Problem] = field(default_factory=list)
+
+    @property
+    def slug(self) -> str:
+        """Return the issue's slug."""
+        return self.issue.slug

@@ -1,0 +1,1 @@
+"""Rendering stages: templates -> MJML -> HTML -> inlined HTML, and plain text."""

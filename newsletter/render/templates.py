@@ -1,0 +1,129 @@
+"""Jinja2 over the theme: a publication's templates/ override the default theme file by file."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import sys
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from newsletter import mergetags
+from newsletter.errors import TemplateError
+from newsletter.model import Issue
+
+MAIN_TEMPLATE = "email.mjml"
+INLINE_CSS = "inline.css"
+
+
+def default_theme_dir() -> Path:
+    """Return the default theme: packaged in the wheel, or templates/ beside the package in a checkout."""
+    packaged = Path(__file__).resolve().parent.parent / "templates"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parent.parent.parent / "templates"
+
+
+def theme_dirs(root: Path) -> tuple[Path, ...]:
+    """Return the template search path: the publication's own templates/, then the default theme."""
+    own = root / "templates"
+    return (own, default_theme_dir()) if own.is_dir() else (default_theme_dir(),)
+
+
+@functools.cache
+def environment(dirs: tuple[Path, ...]) -> jinja2.Environment:
+    """Return the shared Environment for a template search path (parsed templates are cached in it)."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(d) for d in dirs]),
+        undefined=jinja2.StrictUndefined,
+        autoescape=jinja2.select_autoescape(enabled_extensions=("mjml", "html"), default=False),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=True,
+    )
+    env.globals["tag"] = lambda name, fallback="": Markup(mergetags.mark(name, fallback))
+    env.filters["longdate"] = _longdate
+    return env
+
+
+def _longdate(value: dt.date) -> str:
+    """Format a date as '23 March 2024'."""
+    return f"{value.day} {value:%B %Y}"
+
+
+def context(issue: Issue, logo_src: str = "") -> dict[str, Any]:
+    """Return the values the templates see."""
+    settings = issue.settings
+    stories = [
+        {
+            "title": s.title,
+            "kind": s.kind,
+            "byline": s.byline,
+            "link": s.link,
+            "image": s.image if s.image and s.image.width else _remote(s.image),
+            "body": Markup(s.html),
+            "file": s.file,
+        }
+        for s in issue.stories
+    ]
+    return {
+        "publication": settings.publication,
+        "theme": settings.theme,
+        "issue": {
+            "subject": issue.subject,
+            "preheader": issue.preheader,
+            "date": issue.date,
+            "number": issue.number,
+            "slug": issue.slug,
+            "intro": Markup(issue.intro_html),
+        },
+        "stories": stories,
+        "logo_src": logo_src,
+    }
+
+
+def _remote(image: Any) -> Any:
+    """Return a remote image with the column width as its size, or None."""
+    if image is None:
+        return None
+    return {"src": image.src, "alt": image.alt, "width": 552, "height": ""}
+
+
+def render_template(dirs: tuple[Path, ...], name: str, values: dict[str, Any]) -> str:
+    """Render one template, turning Jinja errors into TemplateError with the template's file and line."""
+    env = environment(dirs)
+    try:
+        return env.get_template(name).render(values)
+    except jinja2.TemplateSyntaxError as exc:
+        path = Path(exc.filename) if exc.filename else _find(dirs, exc.name or name)
+        raise TemplateError(f"template syntax error: {exc.message}", path, exc.lineno) from None
+    except jinja2.TemplateNotFound as exc:
+        raise TemplateError(f"template {exc.name!r} not found in {', '.join(map(str, dirs))}",
+                            _find(dirs, name)) from None
+    except jinja2.UndefinedError as exc:
+        path, line = _template_frame(dirs)
+        raise TemplateError(f"template error: {exc.message}", path or _find(dirs, name), line) from None
+
+
+def _template_frame(dirs: tuple[Path, ...]) -> tuple[Path | None, int | None]:
+    """Return the innermost template file and line of the exception being handled."""
+    tb = sys.exc_info()[2]
+    found: tuple[Path | None, int | None] = (None, None)
+    roots = [str(d.resolve()) for d in dirs]
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if any(filename.startswith(r) for r in roots):
+            found = (Path(filename), tb.tb_lineno)
+        tb = tb.tb_next
+    return found
+
+
+def _find(dirs: tuple[Path, ...], name: str) -> Path:
+    """Return the file a template name resolves to."""
+    for folder in dirs:
+        if (folder / name).is_file():
+            return folder / name
+    return dirs[0] / name
