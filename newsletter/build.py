@@ -11,6 +11,7 @@ from typing import Any
 from newsletter import mergetags
 from newsletter.config import Settings
 from newsletter.content import load_issue
+from newsletter.errors import RenderError
 from newsletter.model import Issue, Rendered
 from newsletter.render.inline import inline_css
 from newsletter.render.mjml import compile_mjml
@@ -33,8 +34,11 @@ def render_issue(issue: Issue) -> Rendered:
     dirs = theme_dirs(settings.root)
     values = context(issue, logo_src=settings.theme.logo)
     mjml = render_template(dirs, MAIN_TEMPLATE, values)
-    where = Path("dist") / issue.slug / "email.mjml"
-    html = compile_mjml(mjml, settings.publication.language, settings.root / where)
+    try:
+        html = compile_mjml(mjml, settings.publication.language, Path("email.mjml"))
+    except RenderError as exc:
+        exc.mjml = mjml
+        raise
     css = render_template(dirs, INLINE_CSS, values)
     html = mergetags.restore(inline_css(html, css))
     html, story_bytes = _measure_stories(html, issue)
@@ -91,6 +95,13 @@ def manifest(rendered: Rendered, html: str, text: str) -> dict[str, Any]:
         "merge_tags": rendered.merge_tags,
         "images": sorted(rendered.images),
     }
+
+
+def write_failed_mjml(exc: RenderError, slug: str, out_root: Path) -> None:
+    """Keep the MJML that failed to compile at <out>/.failed/<slug>/email.mjml and point the error at it."""
+    target = out_root / ".failed" / slug
+    write_tree(target, {"email.mjml": exc.mjml.encode("utf-8")})
+    exc.path = target / "email.mjml"
 
 
 def write_build(rendered: Rendered, out_root: Path) -> Path:

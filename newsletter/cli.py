@@ -134,7 +134,8 @@ def build(obj: Context, issues: tuple[str, ...], build_all: bool, out: Path | No
       newsletter build 2024-03-23-crocus
       newsletter build --all --out public/
     """
-    from newsletter.build import build_issue, write_build
+    from newsletter.build import build_issue, write_build, write_failed_mjml
+    from newsletter.errors import RenderError
 
     settings = obj.settings
     folders = _select(obj, issues, build_all)
@@ -146,6 +147,10 @@ def build(obj: Context, issues: tuple[str, ...], build_all: bool, out: Path | No
         try:
             rendered = build_issue(settings, folder)
         except NewsletterError as exc:
+            if isinstance(exc, RenderError) and exc.mjml:
+                write_failed_mjml(exc, folder.name, out_root)
+            if obj.verbose:
+                traceback.print_exception(exc)
             failed.append(exc)
             return
         _report([w for w in rendered.warnings if w not in settings.warnings], settings.root)

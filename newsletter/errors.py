@@ -64,7 +64,9 @@ class TemplateError(NewsletterError):
 
 
 class RenderError(NewsletterError):
-    """Raised when MJML compilation or CSS inlining fails."""
+    """Raised when MJML compilation or CSS inlining fails; `mjml` holds the source that failed."""
+
+    mjml: str = ""
 
 
 class UsageError(NewsletterError):
