@@ -26,9 +26,11 @@ ALLOWED_ATTRIBUTES = {
     "a": {"href"},
     "img": {"src", "alt", "width", "height"},
     "ol": {"start"},
-    "td": {"align", "colspan", "rowspan"},
-    "th": {"align", "colspan", "rowspan"},
+    "td": {"align", "colspan", "rowspan", "style"},
+    "th": {"align", "colspan", "rowspan", "style"},
 }
+# Table cells keep their alignment (markdown-it writes it as a style); no other CSS is kept.
+ALLOWED_STYLES = {"text-align"}
 URL_SCHEMES = {"http", "https", "mailto", "tel"}
 
 
@@ -60,6 +62,7 @@ def sanitise(html: str) -> str:
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes=URL_SCHEMES,
+        filter_style_properties=ALLOWED_STYLES,
         link_rel=None,
         strip_comments=True,
     )
