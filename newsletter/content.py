@@ -270,7 +270,11 @@ def _resolve_images(story: Story, issue_dir: Path, settings: Settings, found: Co
 
 def _resolve_image(image: Image, story: Story, issue_dir: Path, settings: Settings,
                    found: Collector) -> Image | None:
-    """Return the image with its output src and display size, or None after recording a problem."""
+    """Return the image with its output src and display size, or None after recording a problem.
+
+    Local images are read from the issue folder or the publication's shared assets/ folder (a path
+    such as `assets/logo.png` falls back to it when the issue has no such file); nothing else.
+    """
     src = image.src.strip()
     if src.startswith(("http://", "https://")):
         return image
@@ -279,9 +283,14 @@ def _resolve_image(image: Image, story: Story, issue_dir: Path, settings: Settin
                    story.path, image.line)
     relative = Path(src)
     target = (issue_dir / relative).resolve()
-    if relative.is_absolute() or ":" in src or not target.is_relative_to(issue_dir):
+    assets = (settings.root / "assets").resolve()
+    if not target.exists() and relative.parts[:1] == ("assets",):
+        target = (settings.root / relative).resolve()
+    inside = target.is_relative_to(issue_dir) or target.is_relative_to(assets)
+    if relative.is_absolute() or ":" in src or not inside:
         found.error(f"image path {src!r} is outside the issue folder; put the image in the issue's "
-                    "images/ folder and use a relative path", story.path, image.line)
+                    "images/ folder (or the publication's assets/ folder) and use a relative path",
+                    story.path, image.line)
         return None
     if not target.is_file():
         found.error(f"image {src!r} not found (paths are relative to the issue folder {issue_dir.name}/)",
@@ -298,5 +307,11 @@ def _resolve_image(image: Image, story: Story, issue_dir: Path, settings: Settin
         return None
     base = settings.images.base_url.rstrip("/")
     out_src = f"{base}/{story.path.parent.name}/images/{prepared.name}" if base else f"images/{prepared.name}"
+    note = "local images keep relative paths (images/…)"
+    if not base and not any(w.message.startswith(note) for w in found.warnings):
+        found.warn(f"{note}: exports to hosted platforms (Mailchimp, Kit, Brevo, Buttondown, listmonk, Ghost, "
+                   "SendGrid, Postmark, Mailgun, SES) need absolute URLs; set [images] base_url, for example to "
+                   "the publication url where `newsletter archive` puts them", settings.path)
     return Image(src=out_src, alt=image.alt, path=prepared.path, line=image.line,
                  width=prepared.width, height=prepared.height)
+
