@@ -1,72 +1,93 @@
-"""Plain text from the story model (not scraped from the HTML)."""
+"""Plain text from the story model (not scraped from the HTML): masthead, intro, stories, footer."""
 
 from __future__ import annotations
 
-import textwrap
-
-from markdown_it.token import Token
-
 from newsletter.mergetags import mark
-from newsletter.model import Issue
+from newsletter.model import Issue, Story
+from newsletter.render.text_blocks import Blocks, Refs, TextStyle, safe_url
+from newsletter.render.text_wrap import display_width, wrap
+
+MAX_WIDTH = 78
 
 
 def render_text(issue: Issue) -> str:
-    """Render the issue as a plain-text letter."""
-    settings = issue.settings
-    width = settings.text.width
-    pub = settings.publication
-    out: list[str] = [pub.name]
-    meta = " · ".join(x for x in (f"Issue {issue.number}" if issue.number else "",
-                                  f"{issue.date:%d %B %Y}" if issue.date else "") if x)
-    if meta:
-        out.append(meta)
-    out.append("")
+    """Render the issue as a plain-text letter; merge tags stay as markers for the caller to fill."""
+    options = issue.settings.text
+    style = TextStyle(
+        width=max(min(options.width, MAX_WIDTH), 20),
+        inline_links=options.links == "inline",
+        ascii=options.ascii,
+        markers=options.emphasis == "markers",
+    )
+    blocks = Blocks(style, Refs())
+    separator = "-" * style.width
+    out = _masthead(issue, blocks)
     if issue.intro_tokens:
-        out += [*_blocks(issue.intro_tokens, width), ""]
+        out += ["", *blocks.render(issue.intro_tokens), *_references(blocks)]
     for story in issue.stories:
-        out += ["-" * width, "", story.title, "=" * min(len(story.title), width)]
-        if story.byline:
-            out.append(story.byline)
-        out.append("")
-        out += _blocks(story.tokens, width)
-        if story.link:
-            out += [f"Read more: {story.link}", ""]
-    out += ["-" * width, ""]
+        out += ["", separator, "", *_story(story, blocks)]
+    out += ["", separator, "", *_footer(issue, blocks)]
+    return "\n".join(line.rstrip() for line in out).strip("\n") + "\n"
+
+
+def _masthead(issue: Issue, blocks: Blocks) -> list[str]:
+    """Return the publication's name and the issue's number and date."""
+    width = blocks.style.width
+    meta = " · ".join(part for part in (
+        f"Issue {issue.number}" if issue.number else "",
+        f"{issue.date.day} {issue.date:%B %Y}" if issue.date else "",
+    ) if part)
+    lines = wrap(blocks.text(issue.settings.publication.name), width)
+    return lines + (wrap(blocks.text(meta), width) if meta else [])
+
+
+def _story(story: Story, blocks: Blocks) -> list[str]:
+    """Return one story: label, underlined title, byline, lead image, body, read-more and references."""
+    width = blocks.style.width
+    out: list[str] = ["Sponsor", ""] if story.kind == "sponsor" else []
+    title = wrap(blocks.text(story.title), width)
+    out += [*title, "=" * max(map(display_width, title))]
+    if story.byline and story.kind != "quote":
+        out += wrap(blocks.text(story.byline), width)
+    body: list[str] = []
+    if story.image is not None:
+        body += [*wrap(blocks.image(story.image.alt), width), ""]
+    body += blocks.render(story.tokens)
+    if story.byline and story.kind == "quote":
+        body += ["", *wrap(blocks.text(f"— {story.byline}"), width)]
+    more = _read_more(story, blocks)
+    if more:
+        body += ["", *wrap(more, width)]
+    return [*out, "", *body, *_references(blocks)]
+
+
+def _read_more(story: Story, blocks: Blocks) -> str:
+    """Return the story's one "Read more" line: a reference number when the body already cites the URL."""
+    url = safe_url(story.link)
+    if not url:
+        return ""
+    if not blocks.style.inline_links and url in blocks.refs.current:
+        return f"Read more [{blocks.refs.current[url]}]"
+    return f"Read more: {url}"
+
+
+def _references(blocks: Blocks) -> list[str]:
+    """Return the numbered URLs cited since the last list, after a blank line."""
+    lines = blocks.refs.take()
+    return ["", *lines] if lines else []
+
+
+def _footer(issue: Issue, blocks: Blocks) -> list[str]:
+    """Return the footer: subscribe URL, unsubscribe, preferences and browser merge tags, postal address."""
+    pub = issue.settings.publication
+    width = blocks.style.width
+    name = blocks.text(pub.name)
+    out: list[str] = []
     if pub.subscribe_url:
-        out += [f"Subscribe: {pub.subscribe_url}"]
-    out += [f"Unsubscribe: {mark('unsubscribe_url')}", f"View in browser: {mark('web_url')}"]
+        out += [*wrap(f"Was this forwarded to you? Subscribe to {name}: {pub.subscribe_url}", width), ""]
+    out += wrap(f"You are receiving {name} because you subscribed as {mark('email')}.", width)
+    out += [f"Unsubscribe: {mark('unsubscribe_url')}", f"Email preferences: {mark('preferences_url')}",
+            f"View in browser: {mark('web_url')}"]
     if pub.postal_address:
         out += ["", mark("postal_address")]
-    return "\n".join(out).rstrip() + "\n"
-
-
-def _blocks(tokens: list[Token], width: int) -> list[str]:
-    """Render block tokens as wrapped paragraphs."""
-    lines: list[str] = []
-    for token in tokens:
-        if token.type == "inline":
-            text = _inline(token.children or [])
-            lines += textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False) or [""]
-            lines.append("")
-        elif token.type in {"fence", "code_block"}:
-            lines += [*token.content.rstrip("\n").split("\n"), ""]
-    return lines
-
-
-def _inline(children: list[Token]) -> str:
-    """Flatten inline tokens to text, links as `text (url)`."""
-    parts: list[str] = []
-    href = ""
-    for child in children:
-        if child.type in {"text", "code_inline"}:
-            parts.append(child.content)
-        elif child.type in {"softbreak", "hardbreak"}:
-            parts.append(" ")
-        elif child.type == "link_open":
-            href = str(child.attrGet("href") or "")
-        elif child.type == "link_close" and href:
-            parts.append(f" ({href})")
-            href = ""
-        elif child.type == "image":
-            parts.append(f"[Image: {child.content}]")
-    return "".join(parts)
+    return out

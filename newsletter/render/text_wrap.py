@@ -1,0 +1,123 @@
+"""Display-width wrapping for the plain-text renderer: never splits a word, a URL or a merge tag."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import wcwidth
+from anyascii import anyascii
+
+from newsletter.mergetags import CLOSE, MARKED, OPEN
+
+# A space that joins two atoms without allowing a line break there ("notice [1]", code spans).
+GLUE = "\ue002"
+# Where a line may break: whitespace other than the non-breaking kinds (NBSP, figure space, narrow NBSP).
+_SPACE = re.compile(r"[ \t\r\f\v\u1680\u2000-\u2006\u2008-\u200a\u2028\u2029\u205f\u3000]+")
+# A word: merge-tag markers stay whole even when their fallback holds spaces.
+_WORD = re.compile(OPEN + r"[^" + CLOSE + r"]*" + CLOSE + r"|[^" + OPEN + r"]+")
+# East Asian punctuation that may not start (or end) a line (a small kinsoku set).
+_NO_START = set("、。，．・：；？！ー）」』】〉》〕］｝〙〗%)]}.,:;!?ゝゞヽヾっゃゅょッャュョ…‥")
+_NO_END = set("（「『【〈《〔［｛〘〖([{")
+# How wide a filled merge tag will probably be; only used to decide where lines break.
+_TAG_WIDTH = {"first_name": 8, "email": 24, "postal_address": 40}
+_ASCII_OVERRIDES = {"\u2014": "--", "\u2015": "--", "\u00b7": "-"}
+
+
+def display_width(text: str) -> int:
+    """Return the columns text takes in a monospaced font (wide characters 2, combining marks 0)."""
+    if text.isascii():
+        return len(text)
+    if OPEN in text:
+        text = MARKED.sub(lambda m: "x" * _tag_width(m.group(1), m.group(2) or ""), text)
+    return max(wcwidth.width(text.replace(GLUE, " ")), 0)
+
+
+def _tag_width(name: str, fallback: str) -> int:
+    """Return the width a merge tag is expected to take once filled."""
+    return display_width(fallback) if fallback else _TAG_WIDTH.get(name, 32)
+
+
+def wrap(text: str, width: int) -> list[str]:
+    """Wrap text (newlines are hard breaks) greedily at width columns; long atoms stand alone."""
+    lines: list[str] = []
+    for hard in text.split("\n"):
+        current: list[str] = []
+        used = 0
+        for glue, atom in _atoms(hard):
+            size = display_width(atom)
+            if not current:
+                current, used = [atom], size
+            elif used + len(glue) + size > width:
+                lines.append("".join(current))
+                current, used = [atom], size
+            else:
+                current += [glue, atom]
+                used += len(glue) + size
+        lines.append("".join(current))
+    return [line.replace(GLUE, " ").rstrip() for line in lines]
+
+
+def _atoms(text: str) -> list[tuple[str, str]]:
+    """Split a line into (glue before, atom): words at spaces, wide (CJK) text between characters."""
+    atoms: list[tuple[str, str]] = []
+    for word in _SPACE.split(text):
+        if not word:
+            continue
+        pieces = [word] if word.isascii() or OPEN in word else _split_wide(word)
+        atoms.append((" ", pieces[0]))
+        atoms += [("", piece) for piece in pieces[1:]]
+    return atoms
+
+
+def _split_wide(word: str) -> list[str]:
+    """Split a word at the break opportunities between wide characters (ideographs, kana, emoji)."""
+    pieces: list[str] = []
+    previous = ""
+    for cluster in wcwidth.iter_graphemes(word):
+        wide = wcwidth.width(cluster) == 2
+        prev_wide = bool(previous) and wcwidth.width(previous) == 2
+        breakable = (wide or prev_wide) and cluster[0] not in _NO_START and previous[-1:] not in _NO_END
+        if pieces and breakable and GLUE not in (cluster, previous):
+            pieces.append(cluster)
+        elif pieces:
+            pieces[-1] += cluster
+        else:
+            pieces.append(cluster)
+        previous = cluster
+    return pieces
+
+
+def to_ascii(text: str) -> str:
+    """Transliterate typographic punctuation and spaces (quotes, dashes, ellipses, NBSP) to ASCII."""
+    if text.isascii():
+        return text
+    out: list[str] = []
+    for part in _WORD.findall(text):
+        if part.startswith(OPEN):
+            out.append(part)
+            continue
+        out.extend(_ascii_char(c) for c in part)
+    return "".join(out)
+
+
+def _ascii_char(char: str) -> str:
+    """Return the ASCII stand-in for one typographic character, or the character itself."""
+    if char.isascii() or char == GLUE or ord(char) >= 0x2E80:
+        return char
+    if char in _ASCII_OVERRIDES:
+        return _ASCII_OVERRIDES[char]
+    category = unicodedata.category(char)
+    if category in {"Pd", "Pi", "Pf", "Ps", "Pe", "Zs"} or (category == "Po" and 0x2000 <= ord(char) < 0x2070):
+        return anyascii(char) or char
+    return char
+
+
+def pad(text: str, width: int, align: str = "left") -> str:
+    """Pad text with spaces to width columns, aligned left, right or center."""
+    gap = max(width - display_width(text), 0)
+    if align == "right":
+        return " " * gap + text
+    if align == "center":
+        return " " * (gap // 2) + text + " " * (gap - gap // 2)
+    return text + " " * gap
