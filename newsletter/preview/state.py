@@ -1,0 +1,212 @@
+"""What the preview shows: the last good build of each open issue, its errors, and a version to wait on."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from newsletter import mergetags
+from newsletter.build import build_issue, preview_filler
+from newsletter.config import CONFIG_NAME, Settings, load_settings
+from newsletter.content import list_issues, peek
+from newsletter.errors import NewsletterError, Problem
+from newsletter.model import Rendered
+from newsletter.preview.checks import run_checks
+from newsletter.render.templates import theme_dirs
+
+GMAIL_CLIP_BYTES = 102 * 1024
+
+
+@dataclass
+class Snapshot:
+    """One issue as the preview shows it: the last good build plus the current errors."""
+
+    slug: str
+    folder: Path
+    rendered: Rendered | None = None
+    html: str = ""
+    text: str = ""
+    problems: list[Problem] = field(default_factory=list)
+    checks: dict[str, Any] = field(default_factory=dict)
+    build_ms: float = 0.0
+    checks_ms: float = 0.0
+    built_at: float = 0.0
+    changed_at: float = 0.0
+
+
+class Preview:
+    """Build issues in process on demand and on change; let page connections wait for the next version."""
+
+    def __init__(self, settings: Settings, default: Path) -> None:
+        self.settings = settings
+        self.root = settings.root
+        self.default_slug = default.name
+        self.config_problems: list[Problem] = []
+        self.version = 0
+        self.stopping = False
+        self._snapshots: dict[str, Snapshot] = {}
+        self._build_lock = threading.Lock()
+        self._changed = threading.Condition()
+        self.log: Callable[[str], None] = lambda message: None
+
+    def folders(self) -> dict[str, Path]:
+        """Return the publication's issue folders by slug."""
+        return {folder.name: folder for folder in list_issues(self.settings)}
+
+    def issues(self) -> list[dict[str, str]]:
+        """Return the issue menu: slug and subject of every issue, oldest first."""
+        return [{"slug": slug, "subject": str(peek(folder, "subject") or "")}
+                for slug, folder in self.folders().items()]
+
+    def snapshot(self, slug: str) -> Snapshot | None:
+        """Return an issue's snapshot, building it the first time; None for an unknown slug."""
+        with self._build_lock:
+            if slug in self._snapshots:
+                return self._snapshots[slug]
+            folder = self.folders().get(slug)
+            if folder is None:
+                return None
+            snap = Snapshot(slug=slug, folder=folder)
+            self._build(snap)
+            self._check(snap)
+            self._snapshots[slug] = snap
+            return snap
+
+    def _build(self, snap: Snapshot) -> None:
+        """Rebuild one snapshot in place, keeping the last good output when the build fails."""
+        start = time.perf_counter()
+        if self.config_problems:
+            snap.problems = list(self.config_problems)
+        else:
+            try:
+                rendered = build_issue(self.settings, snap.folder)
+            except NewsletterError as exc:
+                snap.problems = exc.problems
+            except Exception as exc:  # a bug must show on the page, not stop the preview
+                snap.problems = [Problem(f"internal error: {type(exc).__name__}: {exc} (please report it)")]
+            else:
+                fill = preview_filler(rendered)
+                snap.rendered = rendered
+                snap.html = mergetags.fill(rendered.html, fill)
+                snap.text = mergetags.fill(rendered.text, fill)
+                snap.problems = []
+        snap.build_ms = (time.perf_counter() - start) * 1000
+        snap.built_at = time.time()
+
+    def _check(self, snap: Snapshot) -> None:
+        """Run `check` on the snapshot's build, when it has one."""
+        if snap.rendered is not None and not snap.problems:
+            start = time.perf_counter()
+            snap.checks = run_checks(snap.rendered, self.root)
+            snap.checks_ms = (time.perf_counter() - start) * 1000
+
+    def on_change(self, paths: Iterable[Path], changed_at: float | None = None) -> list[str]:
+        """Rebuild the open issues the changed files affect, then wake every waiting page."""
+        changed_at = changed_at or time.time()
+        paths = [Path(p).parent.resolve() / Path(p).name for p in paths]
+        rebuilt: list[str] = []
+        with self._build_lock:
+            everything = any(self._affects_all(p) for p in paths)
+            if any(p.name == CONFIG_NAME and p.parent == self.root for p in paths):
+                self._reload_settings()
+            for slug, snap in self._snapshots.items():
+                if everything or any(p.is_relative_to(snap.folder) for p in paths):
+                    snap.changed_at = changed_at
+                    self._build(snap)
+                    rebuilt.append(slug)
+                    self._log(snap)
+        self.bump()
+        if rebuilt:
+            with self._build_lock:
+                for slug in rebuilt:
+                    self._check(self._snapshots[slug])
+            self.bump()
+        return rebuilt
+
+    def _log(self, snap: Snapshot) -> None:
+        """Tell the terminal how a rebuild went."""
+        if snap.problems:
+            for problem in snap.problems:
+                self.log(problem.format(self.root))
+        else:
+            self.log(f"rebuilt {snap.slug} in {snap.build_ms:.0f} ms")
+
+    def _affects_all(self, path: Path) -> bool:
+        """Return True for newsletter.toml and theme files, which every issue uses."""
+        if path == self.root / CONFIG_NAME:
+            return True
+        return any(path.is_relative_to(folder) for folder in theme_dirs(self.root))
+
+    def _reload_settings(self) -> None:
+        """Read newsletter.toml again; keep the old settings and show the problems when it is broken."""
+        try:
+            self.settings = load_settings(self.root)
+        except NewsletterError as exc:
+            self.config_problems = exc.problems
+        else:
+            self.config_problems = []
+
+    def bump(self) -> None:
+        """Start a new version and wake every page waiting for one."""
+        with self._changed:
+            self.version += 1
+            self._changed.notify_all()
+
+    def wait(self, since: int, timeout: float) -> int:
+        """Block until the version passes `since`, the timeout ends or the preview stops; return the version."""
+        with self._changed:
+            self._changed.wait_for(lambda: self.version > since or self.stopping, timeout)
+            return self.version
+
+    def stop(self) -> None:
+        """Wake every waiting page so its connection can end."""
+        with self._changed:
+            self.stopping = True
+            self._changed.notify_all()
+
+    def watched(self) -> tuple[list[Path], Path]:
+        """Return the folders to watch recursively (issues, theme) and the root, watched alone."""
+        folders = [self.settings.issues_dir, *theme_dirs(self.root)]
+        unique = [f for i, f in enumerate(folders) if f.is_dir() and f not in folders[:i]]
+        return unique, self.root
+
+    def state(self, slug: str) -> dict[str, Any] | None:
+        """Return what the page shows for an issue, as JSON-ready data."""
+        snap = self.snapshot(slug)
+        if snap is None:
+            return None
+        pub = self.settings.publication
+        rendered = snap.rendered
+        issue = rendered.issue if rendered else None
+        return {
+            "slug": slug,
+            "version": self.version,
+            "built": rendered is not None,
+            "subject": issue.subject if issue else "",
+            "preheader": issue.preheader if issue else "",
+            "date": issue.date.isoformat() if issue and issue.date else None,
+            "number": issue.number if issue else None,
+            "sender": {"name": pub.from_name or pub.name, "email": pub.from_email},
+            "html_bytes": len(snap.html.encode("utf-8")),
+            "clip_bytes": GMAIL_CLIP_BYTES,
+            "text": snap.text,
+            "stories": [{"file": s.file, "title": s.title, "kind": s.kind,
+                         "html_bytes": rendered.story_bytes.get(s.file, 0)} for s in issue.stories]
+            if rendered and issue else [],
+            "problems": [self._problem(p) for p in snap.problems],
+            "warnings": [self._problem(p) for p in rendered.warnings] if rendered else [],
+            "checks": snap.checks,
+            "build_ms": round(snap.build_ms, 2),
+            "checks_ms": round(snap.checks_ms, 2),
+            "built_at": snap.built_at,
+            "changed_at": snap.changed_at,
+            "issues": self.issues(),
+        }
+
+    def _problem(self, problem: Problem) -> dict[str, str]:
+        """Return a problem as location, message and level."""
+        return {"location": problem.location(self.root), "message": problem.message, "level": problem.level}
