@@ -1,0 +1,117 @@
+"""send-test: send the issue's message to one address through an SMTP server."""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from dataclasses import dataclass
+
+from newsletter.errors import NewsletterError, UsageError
+from newsletter.exporters.common import sender
+from newsletter.mail import build_message
+from newsletter.model import Rendered
+
+PASSWORD_VARIABLE = "NEWSLETTER_SMTP_PASSWORD"
+SUBJECT_PREFIX = "[TEST] "
+
+
+@dataclass(frozen=True)
+class Server:
+    """Where and how to connect: host, port, security ('plain', 'starttls' or 'ssl'), login."""
+
+    host: str = "localhost"
+    port: int = 0
+    security: str = "plain"
+    user: str = ""
+    password: str = ""
+    timeout: float = 30.0
+
+    @property
+    def real_port(self) -> int:
+        """Return the port, defaulting by security: 25, 587 for STARTTLS, 465 for SSL."""
+        return self.port or {"plain": 25, "starttls": 587, "ssl": 465}[self.security]
+
+
+@dataclass(frozen=True)
+class Security:
+    """The TLS flags of the command line."""
+
+    starttls: bool = False
+    ssl: bool = False
+
+
+def server_from(host: str, port: int, flags: Security, user: str, environ: dict[str, str]) -> Server:
+    """Return the Server for the command-line options; the password only from the environment."""
+    starttls, use_ssl = flags.starttls, flags.ssl
+    if starttls and use_ssl:
+        raise UsageError("choose one of --starttls (upgrade a plain connection, usually port 587) and --ssl "
+                         "(TLS from the start, usually port 465)")
+    security = "ssl" if use_ssl else "starttls" if starttls else "plain"
+    password = environ.get(PASSWORD_VARIABLE, "")
+    if user and not password:
+        raise UsageError(f"--user {user} needs a password: set it in the {PASSWORD_VARIABLE} environment "
+                         "variable (it is never read from a flag or a file)")
+    if user and security == "plain":
+        raise UsageError("refusing to send the password unencrypted: add --starttls or --ssl")
+    return Server(host=host, port=port, security=security, user=user, password=password)
+
+
+def send_test(rendered: Rendered, to: str, server: Server) -> bytes:
+    """Send the issue's message with a [TEST] subject to one address; return the bytes sent."""
+    if "@" not in to:
+        raise UsageError(f"--to {to!r} is not an email address")
+    _, address = sender(rendered.issue.settings)
+    msg = build_message(rendered, to=to, subject_prefix=SUBJECT_PREFIX)
+    where = f"{server.host}:{server.real_port}"
+    try:
+        with _connect(server) as smtp:
+            if server.security == "starttls":
+                smtp.ehlo()
+                smtp.starttls(context=ssl.create_default_context())
+                smtp.ehlo()
+            if server.user:
+                smtp.login(server.user, server.password)
+            smtp.send_message(msg, from_addr=address, to_addrs=[to])
+    except ssl.SSLCertVerificationError as exc:
+        raise NewsletterError(f"{where}: the server's TLS certificate is not trusted ({exc.verify_message}); "
+                              "if it uses a private CA, point SSL_CERT_FILE at that CA's certificate") from None
+    except ssl.SSLError as exc:
+        raise NewsletterError(f"{where}: TLS failed ({exc.reason or exc}); check --ssl (port 465) versus "
+                              "--starttls (port 587)") from None
+    except smtplib.SMTPNotSupportedError:
+        raise NewsletterError(f"{where} does not offer STARTTLS; use --ssl, or drop --starttls for a local "
+                              "server") from None
+    except smtplib.SMTPAuthenticationError as exc:
+        raise NewsletterError(f"{where} refused the login for {server.user}: {exc.smtp_code} "
+                              f"{_text(exc.smtp_error)}; check --user and {PASSWORD_VARIABLE}") from None
+    except smtplib.SMTPRecipientsRefused as exc:
+        codes = "; ".join(f"{rcpt}: {code} {_text(text)}" for rcpt, (code, text) in exc.recipients.items())
+        raise NewsletterError(f"{where} refused the recipient ({codes})") from None
+    except smtplib.SMTPSenderRefused as exc:
+        raise NewsletterError(f"{where} refused the sender {address}: {exc.smtp_code} {_text(exc.smtp_error)}; "
+                              "check from_email in newsletter.toml") from None
+    except smtplib.SMTPServerDisconnected as exc:
+        raise NewsletterError(f"{where} closed the connection ({exc}); check --smtp-port and --ssl/--starttls"
+                              ) from None
+    except smtplib.SMTPException as exc:
+        raise NewsletterError(f"{where}: {exc}") from None
+    except TimeoutError:
+        raise NewsletterError(f"cannot connect to {where}: timed out after {server.timeout:.0f} s; "
+                              "check --smtp-host and --smtp-port") from None
+    except OSError as exc:
+        raise NewsletterError(f"cannot connect to {where}: {exc.strerror or exc}; check --smtp-host and "
+                              "--smtp-port") from None
+    return msg.as_bytes()
+
+
+def _connect(server: Server) -> smtplib.SMTP:
+    """Open the SMTP connection, with TLS from the start for --ssl."""
+    if server.security == "ssl":
+        return smtplib.SMTP_SSL(server.host, server.real_port, timeout=server.timeout,
+                                context=ssl.create_default_context())
+    return smtplib.SMTP(server.host, server.real_port, timeout=server.timeout)
+
+
+def _text(value: bytes | str) -> str:
+    """Return an SMTP reply text as str."""
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
