@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,16 +20,17 @@ from newsletter.render.templates import INLINE_CSS, MAIN_TEMPLATE, context, rend
 from newsletter.render.text import render_text
 from newsletter.writer import write_tree
 
+Inline = Callable[[str, str], str]
 _STORY_MARK = re.compile(r"<!-- (/?)nl-story (\d+) -->")
 
 
-def build_issue(settings: Settings, folder: Path) -> Rendered:
+def build_issue(settings: Settings, folder: Path, inline: Inline = inline_css) -> Rendered:
     """Load, render and inline one issue; write nothing."""
     issue = load_issue(settings, folder)
-    return render_issue(issue)
+    return render_issue(issue, inline)
 
 
-def render_issue(issue: Issue) -> Rendered:
+def render_issue(issue: Issue, inline: Inline = inline_css) -> Rendered:
     """Render a loaded issue to MJML, HTML, inlined HTML and text."""
     settings = issue.settings
     dirs = theme_dirs(settings.root)
@@ -40,7 +42,7 @@ def render_issue(issue: Issue) -> Rendered:
         exc.mjml = mjml
         raise
     css = render_template(dirs, INLINE_CSS, values)
-    html = mergetags.restore(inline_css(html, css))
+    html = mergetags.restore(inline(html, css))
     html, story_bytes = _measure_stories(html, issue)
     text = render_text(issue)
     images = {Path(image.src).name: image.path for image in issue.images if image.path is not None}

@@ -16,11 +16,36 @@ def _premailer_class() -> Any:
     """Import premailer once, lazily: its import costs a few hundred milliseconds."""
     import logging
 
+    _defer_import("requests")  # premailer needs it only for external stylesheets, which we never load
     import cssutils
     from premailer import Premailer
 
     cssutils.log.setLevel(logging.CRITICAL)
     return Premailer
+
+
+def _defer_import(name: str) -> None:
+    """Stand in for module `name` until one of its attributes is used, then import the real one.
+
+    premailer imports requests at the top but needs it only for external stylesheets, which we never
+    load; requests costs about 50 ms to import. importlib's LazyLoader does not help here: on 3.11 the
+    import statement itself touches the module and triggers the load.
+    """
+    import importlib
+    import sys
+    import types
+
+    if name in sys.modules:
+        return
+    stand_in = types.ModuleType(name)
+
+    def load(attribute: str) -> Any:
+        if sys.modules.get(name) is stand_in:
+            del sys.modules[name]
+        return getattr(importlib.import_module(name), attribute)
+
+    stand_in.__getattr__ = load  # type: ignore[method-assign]
+    sys.modules[name] = stand_in
 
 
 def inline_css(html: str, css: str) -> str:
@@ -52,3 +77,43 @@ def _restore_doctype(html: str) -> str:
     if html.lstrip().lower().startswith("<!doctype"):
         return re.sub(r"^\s*<!DOCTYPE[^>]*>", "<!doctype html>", html, count=1, flags=re.IGNORECASE)
     return "<!doctype html>" + html
+
+
+def _warm_up() -> None:
+    """Import premailer and pay cssutils' first-call cost on a tiny document."""
+    inline_css("<html><head></head><body><p class='x'>warm</p></body></html>", ".x p, .x { margin: 0 0 1px; }")
+
+
+class BackgroundInliner:
+    """Inline CSS in a forked worker that loads premailer while the main process renders.
+
+    A cold `newsletter build` spends most of its time importing premailer and on its first call; a worker
+    forked first does that on the second core. Forking is only safe while this process has one thread, so
+    otherwise (under a test runner or a server) it inlines in process. Use as a context manager.
+    """
+
+    def __init__(self) -> None:
+        import concurrent.futures
+        import multiprocessing
+        import os
+        import threading
+
+        self._pool: concurrent.futures.Executor | None = None
+        if threading.active_count() == 1 and (os.cpu_count() or 1) > 1 and hasattr(os, "fork"):
+            self._pool = concurrent.futures.ProcessPoolExecutor(
+                max_workers=1, mp_context=multiprocessing.get_context("fork")
+            )
+            self._pool.submit(_warm_up)
+
+    def __call__(self, html: str, css: str) -> str:
+        """Inline css into html, in the worker when there is one."""
+        if self._pool is None:
+            return inline_css(html, css)
+        return self._pool.submit(inline_css, html, css).result()
+
+    def __enter__(self) -> BackgroundInliner:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
