@@ -136,7 +136,9 @@ def build(obj: Context, issues: tuple[str, ...], build_all: bool, out: Path | No
     """
     from newsletter.build import build_issue, write_build, write_failed_mjml
     from newsletter.errors import RenderError
+    from newsletter.render.inline import BackgroundInliner
 
+    inliner = BackgroundInliner()  # starts loading premailer on the second core right away
     settings = obj.settings
     folders = _select(obj, issues, build_all)
     out_root = (out or settings.root / "dist").resolve()
@@ -145,7 +147,7 @@ def build(obj: Context, issues: tuple[str, ...], build_all: bool, out: Path | No
 
     def build_one(folder: Path) -> None:
         try:
-            rendered = build_issue(settings, folder)
+            rendered = build_issue(settings, folder, inliner)
         except NewsletterError as exc:
             if isinstance(exc, RenderError) and exc.mjml:
                 write_failed_mjml(exc, folder.name, out_root)
@@ -160,14 +162,15 @@ def build(obj: Context, issues: tuple[str, ...], build_all: bool, out: Path | No
                        f"stor{'y' if len(rendered.issue.stories) == 1 else 'ies'}")
 
     _report(list(settings.warnings), settings.root)
-    if len(folders) > 2:
-        with click.progressbar(folders, label="building", file=sys.stderr,
-                               item_show_func=lambda f: f.name if f else "") as bar:
-            for folder in bar:
+    with inliner:
+        if len(folders) > 2:
+            with click.progressbar(folders, label="building", file=sys.stderr,
+                                   item_show_func=lambda f: f.name if f else "") as bar:
+                for folder in bar:
+                    build_one(folder)
+        else:
+            for folder in folders:
                 build_one(folder)
-    else:
-        for folder in folders:
-            build_one(folder)
     for line in results:
         click.echo(line)
     for exc in failed:
@@ -200,6 +203,135 @@ def preview(obj: Context, issue: str | None, port: int, host: str, no_open: bool
     folder = _select(obj, (issue,) if issue else (), False)[0]
     _report(list(obj.settings.warnings), obj.settings.root)
     serve(obj.settings, folder, host=host, port=port, open_browser=not no_open, echo=click.echo)
+
+
+@cli.command()
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="Site folder (default: dist/site/ in the publication); its contents are replaced.")
+@click.option("--force", is_flag=True, help="Rebuild every issue, even those whose files did not change.")
+@click.option("--jobs", "-j", type=click.IntRange(1, 64), help="Worker processes (default: one per core).")
+@click.pass_obj
+@handle_errors
+def archive(obj: Context, out: Path | None, force: bool, jobs: int | None) -> None:
+    """Write the web archive: a page per issue, an index, an Atom feed and the images.
+
+    Only issues whose files changed are rebuilt. The site works from any static host and from file://.
+
+    \b
+    Examples:
+      newsletter archive                    into dist/site/
+      newsletter archive --out public/
+    """
+    from newsletter.archive import build_archive
+
+    settings = obj.settings
+    _report(list(settings.warnings), settings.root)
+    report = build_archive(settings, (out or settings.root / "dist" / "site").resolve(), force=force, jobs=jobs)
+    _report(report.warnings, settings.root)
+    index = _show(report.out / "index.html")
+    if report.written:
+        click.echo(f"rebuilt {len(report.rebuilt)} of {report.total} issue(s)"
+                   + (f": {', '.join(report.rebuilt)}" if 0 < len(report.rebuilt) <= 5 else ""))
+        click.echo(f"wrote {index}" + (" and feed.xml" if report.feed else ""))
+    else:
+        click.echo(f"{index} is up to date ({report.total} issue(s))")
+    if report.failed:
+        _report(report.failed, settings.root)
+        click.echo("some issues failed; the site keeps their last good page, if they had one", err=True)
+        sys.exit(1)
+
+
+@cli.command()
+@click.argument("issue", required=False)
+@click.option("--to", "platform", metavar="PLATFORM", help="Target platform (see --list).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="Output folder (default: dist/<slug>/export/<platform>/).")
+@click.option("--all", "every", is_flag=True, help="Export every issue (mbox: all in one mailbox).")
+@click.option("--audience", default="", metavar="ID",
+              help="List or audience to address: Mailchimp list id, listmonk/Brevo list ids, Mailgun list address.")
+@click.option("--draft", is_flag=True, help="eml/mbox: add X-Unsent: 1 so mail programs open a draft.")
+@click.option("--list", "show_list", is_flag=True, help="List the platforms and exit.")
+@click.pass_obj
+@handle_errors
+def export(obj: Context, *, issue: str | None, platform: str | None, out: Path | None, every: bool, audience: str,
+           draft: bool, show_list: bool) -> None:
+    """Export ISSUE (default: the newest) for a mailing platform or as mail files; nothing is sent.
+
+    \b
+    Examples:
+      newsletter export --list
+      newsletter export 2024-03-23-crocus --to mailchimp
+      newsletter export --all --to mbox
+    """
+    from newsletter.exporters import TARGETS, export_issue, export_mailbox, module
+    from newsletter.exporters.common import Options
+
+    if show_list:
+        for name, (_, description) in TARGETS.items():
+            click.echo(f"{name:<17} {description}")
+        return
+    if not platform:
+        raise UsageError(f"say where to export with --to PLATFORM: one of {', '.join(TARGETS)}")
+    module(platform)
+    options = Options(audience=audience, draft=draft)
+    settings = obj.settings
+    _report(list(settings.warnings), settings.root)
+    folders = _select(obj, (issue,) if issue else (), every)
+    if every and platform == "mbox":
+        done = [export_mailbox(settings, folders, out, options)]
+    else:
+        done = [export_issue(settings, folder, platform, (out / folder.name if every else out) if out else None,
+                             options) for folder in folders]
+    for result in done:
+        for note in result.bundle.notes:
+            click.echo(note, err=True)
+        click.echo(f"exported to {platform}: {_show(result.target)}/")
+        width = max(len(name) for name in [*result.bundle.describe, "images/"])
+        for name, what in result.bundle.describe.items():
+            click.echo(f"  {name:<{width}}  {what}")
+        if result.bundle.copies:
+            click.echo(f"  {'images/':<{width}}  {len(result.bundle.copies)} image(s) to upload to "
+                       "[images] base_url")
+    click.echo("next:")
+    for step in done[-1].bundle.next_step:
+        click.echo(f"  {step}")
+
+
+@cli.command("send-test")
+@click.argument("issue", required=False)
+@click.option("--to", "address", required=True, help="The address that gets the test.")
+@click.option("--smtp-host", default="localhost", show_default=True, help="SMTP server.")
+@click.option("--smtp-port", default=0, type=click.IntRange(0, 65535),
+              help="SMTP port (default: 25, 587 with --starttls, 465 with --ssl).")
+@click.option("--starttls", is_flag=True, help="Upgrade the connection with STARTTLS.")
+@click.option("--ssl", "use_ssl", is_flag=True, help="Connect with TLS from the start.")
+@click.option("--user", default="", help="Login name; the password comes from NEWSLETTER_SMTP_PASSWORD.")
+@click.pass_obj
+@handle_errors
+def send_test(obj: Context, *, issue: str | None, address: str, smtp_host: str, smtp_port: int, starttls: bool,
+              use_ssl: bool, user: str) -> None:
+    """Send ISSUE (default: the newest) to one address with a [TEST] subject.
+
+    \b
+    Example:
+      NEWSLETTER_SMTP_PASSWORD=... newsletter send-test --to me@example.org \\
+          --smtp-host smtp.example.org --starttls --user me@example.org
+    """
+    import os
+
+    from newsletter.build import build_issue
+    from newsletter.smtp import Security, server_from
+    from newsletter.smtp import send_test as send
+
+    security = Security(starttls=starttls, ssl=use_ssl)
+    server = server_from(smtp_host, smtp_port, security, user, dict(os.environ))
+    settings = obj.settings
+    folder = _select(obj, (issue,) if issue else (), False)[0]
+    data = send(build_issue(settings, folder), address, server)
+    how = ", ".join(x for x in (server.security.upper() if server.security != "plain" else "",
+                                f"as {user}" if user else "") if x)
+    click.echo(f"sent {folder.name} to {address} via {server.host}:{server.real_port}"
+               + (f" ({how})" if how else "") + f", {len(data) / 1024:.1f} KB")
 
 
 def _select(obj: Context, issues: tuple[str, ...], every: bool) -> list[Path]:
