@@ -151,11 +151,13 @@ class Blocks:
         reader.close()
         reader.flush()
         out: list[str] = []
+        previous = ""
         for kind, text in reader.blocks:
             lines = code_lines(text) if kind == "code" else [rule(width)] if kind == "hr" else wrap(text, width)
-            if out and lines:
+            if out and lines and not (kind == previous == "li"):
                 out.append("")
             out += lines
+            previous = kind
         return out
 
     def inline(self, node: SyntaxTreeNode) -> str:
@@ -306,13 +308,14 @@ class _HtmlText(HTMLParser):
         self.pre = 0
 
     def flush(self, kind: str = "p") -> None:
-        """End the current paragraph (or code block)."""
+        """End the current paragraph, list item or code block."""
         text = "".join(self.parts)
         self.parts, self.links = [], []
         if kind == "code" and text.strip("\n"):
             self.blocks.append(("code", text))
         elif text.strip():
-            self.blocks.append(("p", re.sub(r" *\n *", "\n", re.sub(r" +", " ", text)).strip()))
+            kind = "li" if text.startswith(f"-{GLUE}") else kind
+            self.blocks.append((kind, re.sub(r" *\n *", "\n", re.sub(r" +", " ", text)).strip()))
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         """Open a block, a link, a line break or an image."""

@@ -13,12 +13,17 @@ from newsletter.mergetags import CLOSE, MARKED, OPEN
 # A space that joins two atoms without allowing a line break there ("notice [1]", code spans).
 GLUE = "\ue002"
 # Where a line may break: whitespace other than the non-breaking kinds (NBSP, figure space, narrow NBSP).
-_SPACE = re.compile(r"[ \t\r\f\v\u1680\u2000-\u2006\u2008-\u200a\u2028\u2029\u205f\u3000]+")
+_SPACES = r" \t\r\f\v\u1680\u2000-\u2006\u2008-\u200a\u2028\u2029\u205f\u3000"
+# A word between breakable spaces; merge-tag markers stay whole even when their fallback holds spaces.
+_BETWEEN = re.compile(r"(?:" + OPEN + r"[^" + CLOSE + r"]*" + CLOSE + r"|[^" + _SPACES + r"])+")
 # A word: merge-tag markers stay whole even when their fallback holds spaces.
 _WORD = re.compile(OPEN + r"[^" + CLOSE + r"]*" + CLOSE + r"|[^" + OPEN + r"]+")
 # East Asian punctuation that may not start (or end) a line (a small kinsoku set).
 _NO_START = set("、。，．・：；？！ー）」』】〉》〕］｝〙〗%)]}.,:;!?ゝゞヽヾっゃゅょッャュョ…‥")
 _NO_END = set("（「『【〈《〔［｛〘〖([{")
+_NUMBER = re.compile(r"^\d[\d,.:]*$")
+# Hangul separates words with spaces, so it breaks only there, unlike ideographs and kana.
+_HANGUL = re.compile("[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
 # How wide a filled merge tag will probably be; only used to decide where lines break.
 _TAG_WIDTH = {"first_name": 8, "email": 24, "postal_address": 40}
 _ASCII_OVERRIDES = {"\u2014": "--", "\u2015": "--", "\u00b7": "-"}
@@ -49,8 +54,10 @@ def wrap(text: str, width: int) -> list[str]:
             if not current:
                 current, used = [atom], size
             elif used + len(glue) + size > width:
+                carried = _carry(current, glue)
                 lines.append("".join(current))
-                current, used = [atom], size
+                current = [*carried, atom] if carried else [atom]
+                used = sum(map(display_width, current))
             else:
                 current += [glue, atom]
                 used += len(glue) + size
@@ -58,12 +65,19 @@ def wrap(text: str, width: int) -> list[str]:
     return [line.replace(GLUE, " ").rstrip() for line in lines]
 
 
+def _carry(current: list[str], glue: str) -> list[str]:
+    """Take a number ending the line along to the next one, so "4 cm" and "2 April" stay together."""
+    if glue != " " or len(current) < 3 or not _NUMBER.match(current[-1]):
+        return []
+    number = current[-1]
+    del current[-2:]
+    return [number, glue]
+
+
 def _atoms(text: str) -> list[tuple[str, str]]:
     """Split a line into (glue before, atom): words at spaces, wide (CJK) text between characters."""
     atoms: list[tuple[str, str]] = []
-    for word in _SPACE.split(text):
-        if not word:
-            continue
+    for word in _BETWEEN.findall(text):
         pieces = [word] if word.isascii() or OPEN in word else _split_wide(word)
         atoms.append((" ", pieces[0]))
         atoms += [("", piece) for piece in pieces[1:]]
@@ -75,8 +89,8 @@ def _split_wide(word: str) -> list[str]:
     pieces: list[str] = []
     previous = ""
     for cluster in wcwidth.iter_graphemes(word):
-        wide = wcwidth.width(cluster) == 2
-        prev_wide = bool(previous) and wcwidth.width(previous) == 2
+        wide = _breaks_around(cluster)
+        prev_wide = bool(previous) and _breaks_around(previous)
         breakable = (wide or prev_wide) and cluster[0] not in _NO_START and previous[-1:] not in _NO_END
         if pieces and breakable and GLUE not in (cluster, previous):
             pieces.append(cluster)
@@ -86,6 +100,11 @@ def _split_wide(word: str) -> list[str]:
             pieces.append(cluster)
         previous = cluster
     return pieces
+
+
+def _breaks_around(cluster: str) -> bool:
+    """Return True for a wide cluster a line may break before or after (not Hangul)."""
+    return wcwidth.width(cluster) == 2 and not _HANGUL.match(cluster)
 
 
 def to_ascii(text: str) -> str:
