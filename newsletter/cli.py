@@ -176,7 +176,7 @@ def build(obj: Context, issues: tuple[str, ...], build_all: bool, out: Path | No
     for exc in failed:
         _report(exc.problems, settings.root)
     if failed:
-        click.echo(f"{len(failed)} of {len(folders)} issue(s) failed; the previous output of those is untouched",
+        click.echo(f"{len(failed)} of {len(folders)} issue(s) failed; their previous output, if any, is untouched",
                    err=True)
         sys.exit(1)
 
