@@ -1,0 +1,145 @@
+"""Images and accessibility: alt text, image weight, WCAG contrast of the theme, text size, document language."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import fields
+from html.parser import HTMLParser
+from pathlib import Path
+
+from newsletter.checks import Finding, Rule
+from newsletter.checks.context import Context
+
+MISSING_ALT = Rule("images/missing-alt", "error", "an image without alt text",
+                   "describe the image in its alt text (`![what it shows](…)`, or `image_alt:` in front matter)",
+                   ("no alt text",))
+FILENAME_ALT = Rule("images/filename-alt", "warning", "alt text that is a file name",
+                    "replace the file name with a description of what the image shows")
+HEAVY = Rule("images/too-large", "warning", "an image file over 1 MB",
+             "resize it to at most 1200 px wide (twice the column) and save it as JPEG or WebP")
+CONTRAST = Rule("accessibility/low-contrast", "warning", "a theme colour pair under WCAG AA contrast (4.5:1)",
+                "darken the text colour or lighten the background in [theme] of newsletter.toml")
+SMALL_TEXT = Rule("accessibility/small-text", "warning", "body text under 14 px",
+                  "set `font_size` under [theme] to 14 or more (16–18 reads best on phones)")
+NO_LANG = Rule("accessibility/no-lang", "warning", "the email does not declare its language",
+               'set `language = "en"` (or your language) under [publication] in newsletter.toml')
+RULES = (MISSING_ALT, FILENAME_ALT, HEAVY, CONTRAST, SMALL_TEXT, NO_LANG)
+
+MAX_IMAGE_BYTES = 1024 * 1024
+MIN_CONTRAST = 4.5
+MIN_FONT_PX = 14
+# (text colour, background colour, what the pair is used for in the default theme)
+PAIRS = (
+    ("text_color", "background_color", "body text"),
+    ("muted_color", "background_color", "bylines, dates and the footer"),
+    ("link_color", "background_color", "links"),
+    ("accent_color", "background_color", "“Read more” links and quote rules"),
+    ("text_color", "body_color", "text in sponsor boxes and code blocks"),
+    ("dark_text_color", "dark_background_color", "body text in dark mode"),
+    ("dark_muted_color", "dark_background_color", "bylines and footer in dark mode"),
+    ("dark_link_color", "dark_background_color", "links in dark mode"),
+)
+_FILE_NAME = re.compile(r"^[\w\-. ()]+\.(?:png|jpe?g|gif|webp|svg|bmp|tiff?|heic)$"
+                        r"|^(?:img|dsc|dscn|pxl|screenshot|image|photo)[\w\- ]*\d[\w\- ]*$", re.IGNORECASE)
+_HEX = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
+_HTML_LANG = re.compile(r"<html\b[^>]*\blang=\"[^\"]+\"", re.IGNORECASE)
+
+
+def check(ctx: Context) -> Iterator[Finding]:
+    """Run the image and accessibility rules."""
+    yield from _images(ctx)
+    yield from _contrast(ctx)
+    yield from _text_and_language(ctx)
+
+
+def _images(ctx: Context) -> Iterator[Finding]:
+    """Check every image's alt text and file size."""
+    for story in ctx.issue.stories:
+        found = [(img.src, img.alt, img.line or ctx.front_line(story, "image"), img.path) for img in story.images]
+        for block in ctx.blocks(story):
+            raw = [block.raw] if block.kind == "html" else [
+                c.content for c in (block.token.children or [] if block.token else []) if c.type == "html_inline"]
+            for html in raw:
+                for src, alt in _html_images(html):
+                    found.append((src, alt, block.line_of(src) if src else block.line, None))
+        for src, alt, line, path in found:
+            name = path.name if path is not None else Path(src).name
+            if not alt.strip():
+                yield MISSING_ALT.at(story.path, line, f"the image {name!r} has no alt text; readers with images "
+                                                       "off or a screen reader get nothing")
+            elif _FILE_NAME.match(alt.strip()) or alt.strip() == Path(name).stem:
+                yield FILENAME_ALT.at(story.path, line, f"the alt text “{alt}” is a file name, not a description")
+            if path is not None and path.is_file() and path.stat().st_size > MAX_IMAGE_BYTES:
+                size = path.stat().st_size / 1024 / 1024
+                yield HEAVY.at(story.path, line, f"{path.name} is {size:.1f} MB; it slows the email on phones")
+
+
+class _Images(HTMLParser):
+    """Collect `<img src alt>` from raw HTML."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.images: list[tuple[str, str]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        """Record an image."""
+        if tag == "img":
+            values = dict(attrs)
+            self.images.append((values.get("src") or "", values.get("alt") or ""))
+
+
+def _html_images(html: str) -> list[tuple[str, str]]:
+    """Return (src, alt) of the images in raw HTML."""
+    parser = _Images()
+    parser.feed(html)
+    parser.close()
+    return parser.images
+
+
+def contrast_ratio(foreground: str, background: str) -> float:
+    """Return the WCAG 2 contrast ratio of two #rgb or #rrggbb colours."""
+    lighter, darker = sorted((_luminance(foreground), _luminance(background)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def _luminance(colour: str) -> float:
+    """Return the WCAG relative luminance of a hex colour."""
+    digits = colour.lstrip("#")
+    if len(digits) == 3:
+        digits = "".join(c * 2 for c in digits)
+    channels = [int(digits[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+    r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def _contrast(ctx: Context) -> Iterator[Finding]:
+    """Check the theme's text and background pairs against WCAG AA."""
+    theme = ctx.settings.theme
+    defaults = {f.name: f.default for f in fields(theme)}
+    for fg_key, bg_key, use in PAIRS:
+        fg, bg = str(getattr(theme, fg_key)), str(getattr(theme, bg_key))
+        if not (_HEX.match(fg) and _HEX.match(bg)):
+            continue
+        ratio = contrast_ratio(fg, bg)
+        if ratio >= MIN_CONTRAST:
+            continue
+        changed = fg_key if fg != defaults[fg_key] else bg_key
+        line = ctx.config_line("theme", changed) or ctx.config_line("theme")
+        yield CONTRAST.at(ctx.config_path, line, f"{fg_key} {fg} on {bg_key} {bg} has contrast {ratio:.2f}:1, under "
+                                                 f"the {MIN_CONTRAST}:1 WCAG AA needs ({use})")
+
+
+def _text_and_language(ctx: Context) -> Iterator[Finding]:
+    """Check the body text size and that the email declares its language."""
+    theme = ctx.settings.theme
+    if theme.font_size < MIN_FONT_PX:
+        yield SMALL_TEXT.at(ctx.config_path, ctx.config_line("theme", "font_size"),
+                            f"body text is {theme.font_size} px; under {MIN_FONT_PX} px is hard to read on phones")
+    if not ctx.settings.publication.language.strip():
+        yield NO_LANG.at(ctx.config_path, ctx.config_line("publication", "language"),
+                         "`language` is empty, so screen readers guess how to pronounce the email")
+    elif ctx.rendered is not None and not _HTML_LANG.search(ctx.rendered.html):
+        override = ctx.settings.root / "templates" / "email.mjml"
+        yield NO_LANG.at(override if override.is_file() else ctx.config_path, None,
+                         "email.html has no lang attribute on <html>; keep `lang=` on <mjml> in email.mjml")
