@@ -54,7 +54,7 @@ def wrap(text: str, width: int) -> list[str]:
             if not current:
                 current, used = [atom], size
             elif used + len(glue) + size > width:
-                carried = _carry(current, glue)
+                carried = _carry(current, glue, size, width)
                 lines.append("".join(current))
                 current = [*carried, atom] if carried else [atom]
                 used = sum(map(display_width, current))
@@ -65,9 +65,11 @@ def wrap(text: str, width: int) -> list[str]:
     return [line.replace(GLUE, " ").rstrip() for line in lines]
 
 
-def _carry(current: list[str], glue: str) -> list[str]:
+def _carry(current: list[str], glue: str, size: int, width: int) -> list[str]:
     """Take a number ending the line along to the next one, so "4 cm" and "2 April" stay together."""
     if glue != " " or len(current) < 3 or not _NUMBER.match(current[-1]):
+        return []
+    if display_width(current[-1]) + 1 + size > width:
         return []
     number = current[-1]
     del current[-2:]
