@@ -32,20 +32,20 @@ def export(rendered: Rendered, options: Options) -> Bundle:
     name, address = sender(rendered.issue.settings)
     pub = rendered.issue.settings.publication
     mail = content(rendered, DIALECT, hosted_images(rendered, rendered.html))
-    fields = {
+    fields: dict[str, str | list[str]] = {
         "from": str(Address(name, addr_spec=address)),
-        "to": options.audience,
+        "to": [options.audience],
         "subject": mail.subject,
         "html": mail.html,
         "text": mail.text,
         "h:List-Unsubscribe": "<%unsubscribe_url%>",
         "h:List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-        "o:tag": rendered.slug,
+        "o:tag": [rendered.slug],
     }
     if pub.reply_to:
         fields["h:Reply-To"] = pub.reply_to
-    form = " ".join(f"--form-string {shlex.quote(f'{key}={value}')}" for key, value in fields.items()
-                    if key not in ("html", "text"))
+    form = " ".join(f"--form-string {shlex.quote(f'{key}={item}')}" for key, value in fields.items()
+                    if key not in ("html", "text") for item in (value if isinstance(value, list) else [value]))
     return Bundle(
         files={"message.json": to_json(fields), "email.html": mail.html.encode("utf-8"),
                "email.txt": mail.text.encode("utf-8")},
