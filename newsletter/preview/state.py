@@ -16,7 +16,7 @@ from newsletter.content import list_issues, peek
 from newsletter.errors import NewsletterError, Problem
 from newsletter.model import Rendered
 from newsletter.preview.checks import run_checks
-from newsletter.render.templates import theme_dirs
+from newsletter.render.templates import environment, theme_dirs
 
 GMAIL_CLIP_BYTES = 102 * 1024
 
@@ -111,6 +111,8 @@ class Preview:
         rebuilt: list[str] = []
         with self._build_lock:
             everything = any(self._affects_all(p) for p in paths)
+            if everything:
+                self._forget_templates()
             if any(p.name == CONFIG_NAME and p.parent == self.root for p in paths):
                 self._reload_settings()
             for slug, snap in self._snapshots.items():
@@ -135,11 +137,18 @@ class Preview:
         else:
             self.log(f"rebuilt {snap.slug} in {snap.build_ms:.0f} ms")
 
+    def _forget_templates(self) -> None:
+        """Drop parsed templates: Jinja reloads a changed file, but misses a new override that shadows one."""
+        cache = environment(theme_dirs(self.root)).cache
+        if cache is not None:
+            cache.clear()
+
     def _affects_all(self, path: Path) -> bool:
         """Return True for newsletter.toml and theme files, which every issue uses."""
         if path == self.root / CONFIG_NAME:
             return True
-        return any(path.is_relative_to(folder) for folder in theme_dirs(self.root))
+        folders = (self.root / "templates", *theme_dirs(self.root))
+        return any(path.is_relative_to(folder) for folder in folders)
 
     def _reload_settings(self) -> None:
         """Read newsletter.toml again; keep the old settings and show the problems when it is broken."""

@@ -20,34 +20,48 @@ class Watcher:
     def __init__(self, preview: Preview) -> None:
         self.preview = preview
         self._stop = threading.Event()
+        self._tree_stop = threading.Event()
         self._threads: list[threading.Thread] = []
 
     def start(self) -> None:
         """Start watching in background threads."""
-        folders, root = self.preview.watched()
-        for paths, recursive in ((folders, True), ([root], False)):
-            thread = threading.Thread(target=self._run, args=(paths, recursive), daemon=True,
-                                      name=f"preview-watch-{'tree' if recursive else 'root'}")
+        for target, name in ((self._watch_tree, "tree"), (self._watch_root, "root")):
+            thread = threading.Thread(target=target, daemon=True, name=f"preview-watch-{name}")
             thread.start()
             self._threads.append(thread)
 
     def stop(self) -> None:
         """Stop both loops and wait for them."""
         self._stop.set()
+        self._tree_stop.set()
         for thread in self._threads:
             thread.join(timeout=5)
 
-    def _run(self, paths: list[Path], recursive: bool) -> None:
-        """Hand each batch of changes to the preview until stopped; restart after a watcher failure."""
-        root = self.preview.root
-        keep = watchfiles.DefaultFilter() if recursive else _root_filter(root)
+    def _watch_tree(self) -> None:
+        """Watch the issues and theme folders; start again when the set of folders changes."""
         while not self._stop.is_set():
-            try:
-                for changes in watchfiles.watch(*paths, watch_filter=keep, step=STEP_MS, stop_event=self._stop,
-                                                recursive=recursive, raise_interrupt=False, rust_timeout=1000):
-                    self.preview.on_change({Path(path) for _, path in changes}, time.time())
-            except (OSError, RuntimeError):
-                self._stop.wait(1.0)
+            self._tree_stop = threading.Event()
+            folders, _ = self.preview.watched()
+            self._loop(folders, True, watchfiles.DefaultFilter(), self._tree_stop)
+
+    def _watch_root(self) -> None:
+        """Watch newsletter.toml, and templates/ appearing or going, at the publication root."""
+        root = self.preview.root
+        while not self._stop.is_set():
+            self._loop([root], False, _root_filter(root), self._stop)
+
+    def _loop(self, paths: list[Path], recursive: bool, keep: watchfiles.BaseFilter, stop: threading.Event) -> None:
+        """Hand each batch of changes to the preview until `stop` is set; pause after a watcher failure."""
+        templates = self.preview.root / "templates"
+        try:
+            for changes in watchfiles.watch(*paths, watch_filter=keep, step=STEP_MS, stop_event=stop,
+                                            recursive=recursive, raise_interrupt=False, rust_timeout=1000):
+                changed = {Path(path) for _, path in changes}
+                self.preview.on_change(changed, time.time())
+                if templates in changed:
+                    self._tree_stop.set()
+        except (OSError, RuntimeError):
+            self._stop.wait(1.0)
 
 
 def _root_filter(root: Path) -> watchfiles.BaseFilter:
