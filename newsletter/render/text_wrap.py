@@ -6,7 +6,6 @@ import re
 import unicodedata
 
 import wcwidth
-from anyascii import anyascii
 
 from newsletter.mergetags import CLOSE, MARKED, OPEN
 
@@ -130,6 +129,8 @@ def _ascii_char(char: str) -> str:
         return _ASCII_OVERRIDES[char]
     category = unicodedata.category(char)
     if category in {"Pd", "Pi", "Pf", "Ps", "Pe", "Zs"} or (category == "Po" and 0x2000 <= ord(char) < 0x2070):
+        from anyascii import anyascii  # only [text] ascii = true needs it
+
         return anyascii(char) or char
     return char
 
