@@ -88,6 +88,7 @@ def test_archive_writes_pages_index_feed_and_images(pub, run):
     assert "Summer &amp; its discontents" in index and "Heat, &lt;hay&gt; and hose-pipe bans." in index
     assert '<time datetime="2024-05-15">15 May 2024</time>' in index
     assert 'href="feed.xml"' in index and 'href="https://fixture.example.org/subscribe"' in index
+    assert "&#39;" not in index.split("</style>")[0], "theme fonts are not HTML-escaped inside <style>"
 
 
 def test_issue_page_is_the_email_adapted_for_the_web(pub, run):
