@@ -51,6 +51,9 @@ _DATES = frozenset(
     ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november",
      "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "monday",
      "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"])
+_DETACHED = frozenset(  # after these a number is a time or rate, not a count of something
+    ["every", "per", "each", "in", "on", "for", "from", "after", "before", "within", "since", "between", "until",
+     "during", "aged", "age", "number", "no", "page", "chapter", "room", "route", "line"])
 _STEMMERS = {"en": "english", "de": "german", "fr": "french", "es": "spanish", "it": "italian", "nl": "dutch",
              "pt": "portuguese", "sv": "swedish", "da": "danish", "no": "norwegian", "fi": "finnish"}
 MAX_SKIP = 3  # stop words allowed between a number and the word it is attached to
@@ -140,7 +143,8 @@ def _numbers(text: str) -> Iterator[tuple[str, str, str, str]]:
         if re.fullmatch(r"1[89]\d\d|20\d\d", value):
             continue  # a year
         before, after = _neighbour(tokens, i, -1), _neighbour(tokens, i, 1)
-        if before and after and not {before.casefold(), after.casefold()} & _DATES:
+        if before and after and not {before.casefold(), after.casefold()} & _DATES \
+                and before.casefold() not in _DETACHED:
             yield value, before, after, number
 
 

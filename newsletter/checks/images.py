@@ -41,7 +41,7 @@ PAIRS = (
     ("dark_link_color", "dark_background_color", "links in dark mode"),
 )
 _FILE_NAME = re.compile(r"^[\w\-. ()]+\.(?:png|jpe?g|gif|webp|svg|bmp|tiff?|heic)$"
-                        r"|^(?:img|dsc|dscn|pxl|screenshot|image|photo)[\w\- ]*\d[\w\- ]*$", re.IGNORECASE)
+                        r"|^(?:img|dsc|dscn|dcim|pxl|screenshot|image|photo)[_\- ]?\d[\w\-]*$", re.IGNORECASE)
 _HEX = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 _HTML_LANG = re.compile(r"<html\b[^>]*\blang=\"[^\"]+\"", re.IGNORECASE)
 
