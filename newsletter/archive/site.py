@@ -193,7 +193,8 @@ def _unique(problems: list[Problem]) -> list[Problem]:
 
 def _run(settings: Settings, todo: list[Path], feed: bool, jobs: int | None) -> dict[str, Built]:
     """Build the issues that changed, on every core when there are enough of them."""
-    workers = min(jobs or os.cpu_count() or 1, len(todo))
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    workers = min(jobs or cores, len(todo))
     if workers <= 1 or len(todo) < POOL_THRESHOLD:
         results = [build_page(settings, folder, feed) for folder in todo]
     else:
