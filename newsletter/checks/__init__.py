@@ -113,8 +113,9 @@ def run_checks(settings: Settings, folder: Path, *, links: bool = False, link_ti
     from newsletter.checks.loading import load_for_check, render_for_check, story_files
 
     issue, problems = load_for_check(settings, folder)
-    ctx = Context(settings, issue, render_for_check(issue), story_files(folder), online=links,
-                  link_timeout=link_timeout)
+    refused = any(p.level == "error" for p in problems)  # build refuses it too, so there is no size to measure
+    ctx = Context(settings, issue, None if refused else render_for_check(issue), story_files(folder),
+                  online=links, link_timeout=link_timeout)
     findings = _run_rules(ctx)
     findings += [_from_problem(p) for p in problems if not _superseded(p, findings)]
     return _report(ctx, findings)
