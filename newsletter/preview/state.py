@@ -64,6 +64,9 @@ class Preview:
 
     def snapshot(self, slug: str) -> Snapshot | None:
         """Return an issue's snapshot, building it the first time; None for an unknown slug."""
+        known = self._snapshots.get(slug)
+        if known is not None:
+            return known
         with self._build_lock:
             if slug in self._snapshots:
                 return self._snapshots[slug]
