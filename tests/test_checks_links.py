@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections import Counter
@@ -113,6 +114,8 @@ def test_links_cache_skips_working_urls_for_a_day(publication, run, server: str)
     assert Handler.hits["HEAD", "/ok"] == first["HEAD", "/ok"] == 1  # the subscribe link is the same URL
     assert Handler.hits["HEAD", "/missing"] == first["HEAD", "/missing"] + 1
     assert places(document, "links/broken") == [("03-market.md", 5)]
+    cached = json.loads((pub / ".newsletter-cache" / "links" / "links.json").read_text(encoding="utf-8"))
+    assert sorted(cached) == [f"{server}/ok"]  # only working links are cached
 
 
 def test_request_all_is_bounded(server: str) -> None:

@@ -42,6 +42,8 @@ PAIRS = (
 )
 _FILE_NAME = re.compile(r"^[\w\-. ()]+\.(?:png|jpe?g|gif|webp|svg|bmp|tiff?|heic)$"
                         r"|^(?:img|dsc|dscn|dcim|pxl|screenshot|image|photo)[_\- ]?\d[\w\-]*$", re.IGNORECASE)
+_MD_IMAGE = re.compile(r"!\[[^\]]*\]\(\s*<?([^)\s>]+)")
+_FRONT_IMAGE = re.compile(r"^image\s*:\s*[\"']?([^\"'\s]+)")
 _HEX = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 _HTML_LANG = re.compile(r"<html\b[^>]*\blang=\"[^\"]+\"", re.IGNORECASE)
 
@@ -64,7 +66,7 @@ def _images(ctx: Context) -> Iterator[Finding]:
                 for src, alt in _html_images(html):
                     found.append((src, alt, block.line_of(src) if src else block.line, None))
         for src, alt, line, path in found:
-            name = path.name if path is not None else Path(src).name
+            name = _written_src(ctx.lines(story.path), line) or Path(src).name
             if not alt.strip():
                 yield MISSING_ALT.at(story.path, line, f"the image {name!r} has no alt text; readers with images "
                                                        "off or a screen reader get nothing")
@@ -72,7 +74,15 @@ def _images(ctx: Context) -> Iterator[Finding]:
                 yield FILENAME_ALT.at(story.path, line, f"the alt text “{alt}” is a file name, not a description")
             if path is not None and path.is_file() and path.stat().st_size > MAX_IMAGE_BYTES:
                 size = path.stat().st_size / 1024 / 1024
-                yield HEAVY.at(story.path, line, f"{path.name} is {size:.1f} MB; it slows the email on phones")
+                yield HEAVY.at(story.path, line, f"{name} is {size:.1f} MB even after resizing for the email; it "
+                                                 "slows the email on phones")
+
+
+def _written_src(lines: list[str], line: int | None) -> str:
+    """Return the image path as the writer typed it on a line (Markdown image or `image:` key), or ''."""
+    text = lines[line - 1] if line and 0 < line <= len(lines) else ""
+    match = _MD_IMAGE.search(text) or _FRONT_IMAGE.match(text)
+    return match.group(1) if match else ""
 
 
 class _Images(HTMLParser):

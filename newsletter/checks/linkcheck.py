@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -34,13 +33,13 @@ class LinkResult:
     checked: float = 0.0
 
 
-def check_online(links: Iterable[Link], timeout: float = 10.0) -> Iterator[Finding]:
+def check_online(links: Iterable[Link], root: Path, timeout: float = 10.0) -> Iterator[Finding]:
     """Request every http(s) link once and report broken, slow and redirected ones at each place they appear."""
     from newsletter.checks.links import BROKEN, CHAIN, REDIRECT, TIMEOUT, malformed
 
     wanted = [link for link in links if link.url.lower().startswith(("http://", "https://"))
               and not malformed(link.url)]
-    results = request_all(sorted({link.url for link in wanted}), timeout=timeout)
+    results = request_all(sorted({link.url for link in wanted}), timeout=timeout, cache=cache_dir(root))
     for link in wanted:
         result = results[link.url]
         if result.error == "timeout":
@@ -58,22 +57,24 @@ def check_online(links: Iterable[Link], timeout: float = 10.0) -> Iterator[Findi
                               f"link to {result.redirects[0]} directly if the move is permanent")
 
 
-def request_all(urls: list[str], timeout: float = 10.0, workers: int = WORKERS) -> dict[str, LinkResult]:
-    """Return a result per URL, from the cache where fresh, else by requesting a few URLs at a time."""
+def request_all(urls: list[str], timeout: float = 10.0, workers: int = WORKERS,
+                cache: Path | None = None) -> dict[str, LinkResult]:
+    """Return a result per URL, from the cache folder where fresh, else by requesting a few URLs at a time."""
     import requests
 
-    cache = _load_cache()
+    cached = _load_cache(cache) if cache else {}
     now = time.time()
-    results = {url: cache[url] for url in urls if url in cache and now - cache[url].checked < CACHE_SECONDS}
+    results = {url: cached[url] for url in urls if url in cached and now - cached[url].checked < CACHE_SECONDS}
     todo = [url for url in urls if url not in results]
     if todo:
         with requests.Session() as session, ThreadPoolExecutor(max_workers=min(workers, len(todo))) as pool:
             session.headers["User-Agent"] = USER_AGENT
             for result in pool.map(lambda url: request_one(session, url, timeout), todo):
                 results[result.url] = result
-        fresh = {url: r for url, r in {**cache, **results}.items()
-                 if not r.error and r.status is not None and r.status < 400 and now - r.checked < CACHE_SECONDS}
-        _save_cache(fresh)
+        if cache:
+            fresh = {url: r for url, r in {**cached, **results}.items()
+                     if not r.error and r.status is not None and r.status < 400 and now - r.checked < CACHE_SECONDS}
+            _save_cache(cache, fresh)
     return results
 
 
@@ -107,27 +108,28 @@ def _reason(exc: Exception) -> str:
     return type(exc).__name__
 
 
-def cache_dir() -> Path:
-    """Return the folder holding the link cache."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "newsletter" / "links"
+def cache_dir(root: Path) -> Path:
+    """Return the folder holding a publication's link cache (beside the image cache)."""
+    from newsletter.images import CACHE_DIR
+
+    return root / CACHE_DIR / "links"
 
 
-def _load_cache() -> dict[str, LinkResult]:
+def _load_cache(folder: Path) -> dict[str, LinkResult]:
     """Read the link cache; a missing or damaged cache is empty."""
     try:
-        data = json.loads((cache_dir() / "links.json").read_text(encoding="utf-8"))
+        data = json.loads((folder / "links.json").read_text(encoding="utf-8"))
         return {url: LinkResult(url, item["status"], "", tuple(item["redirects"]), float(item["checked"]))
                 for url, item in data.items()}
     except (OSError, ValueError, KeyError, TypeError):
         return {}
 
 
-def _save_cache(results: dict[str, LinkResult]) -> None:
+def _save_cache(folder: Path, results: dict[str, LinkResult]) -> None:
     """Write the links that worked to the cache through the one writer."""
     from newsletter.errors import NewsletterError
     from newsletter.writer import write_tree
 
     data = {url: {k: v for k, v in asdict(r).items() if k not in {"url", "error"}} for url, r in results.items()}
     with contextlib.suppress(OSError, NewsletterError):  # a cache that cannot be written only costs time
-        write_tree(cache_dir(), {"links.json": json.dumps(data, indent=1).encode("utf-8")})
+        write_tree(folder, {"links.json": json.dumps(data, indent=1).encode("utf-8")})

@@ -60,7 +60,7 @@ def check(ctx: Context) -> Iterator[Finding]:
     if ctx.online:
         from newsletter.checks.linkcheck import check_online
 
-        yield from check_online(found, timeout=ctx.link_timeout)
+        yield from check_online(found, ctx.settings.root, timeout=ctx.link_timeout)
 
 
 def collect(ctx: Context) -> list[Link]:
