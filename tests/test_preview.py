@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+import shutil
 import socket
 import sys
 import time
@@ -313,3 +315,22 @@ def test_watcher_follows_templates_created_later_and_issue_toml(publication):
         assert _wait_for(lambda: "OWN FOOTER 2" in preview.snapshot(SLUG).html), "edits inside the new folder"
     finally:
         server.stop()
+
+
+def test_issue_menu_lists_every_issue_and_serves_each(publication):
+    pub = publication()
+    shutil.copytree(pub / "issues" / SLUG, pub / "issues" / "2024-06-01-summer")
+    issue_toml = pub / "issues" / "2024-06-01-summer" / "issue.toml"
+    write(issue_toml, issue_toml.read_text().replace("Spring, mostly", "Summer, briefly")
+          .replace("2024-05-01", "2024-06-01"))
+    with serve(pub, "--port", "0", SLUG) as served:
+        assert served.url.endswith(":" + str(served.port) + "/")
+        status, body = served.get("/issue/2024-06-01-summer/state.json")
+        state = json.loads(body)
+        assert status == 200 and state["subject"] == "Summer, briefly"
+        assert state["issues"] == [{"slug": SLUG, "subject": "Spring, mostly"},
+                                   {"slug": "2024-06-01-summer", "subject": "Summer, briefly"}]
+        assert served.get("/issue/2024-06-01-summer/")[0] == 200
+        assert served.get("/issue/2024-06-01-summer")[0] == 301
+        assert b'"slug": "2024-05-01-spring"' in served.get("/")[1].replace(b"&quot;", b'"')
+    assert f"previewing {SLUG} at" in "".join(served.stdout), "the ISSUE argument picks the issue"
