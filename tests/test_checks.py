@@ -167,3 +167,17 @@ def test_check_rendered_and_summary_for_build(publication) -> None:
     assert summarise([], pub) == []
     many = [Finding("editorial/double-space", "warning", pub / "a.txt", n, "m", "f") for n in range(1, 15)]
     assert summarise([*many, Finding("x/y", "info", None, None, "i", "")], pub, limit=3)[-1] == "  … and 11 more"
+
+
+def test_readme_schema_is_the_one_tests_validate_against() -> None:
+    """The JSON Schema in the README's check section is exactly the schema the output is validated against."""
+    import json
+    import re
+
+    from newsletter.checks.report import JSON_SCHEMA
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    blocks = [b for b in re.findall(r"```json\n(.*?)```", readme, re.DOTALL) if JSON_SCHEMA["title"] in b]
+    if not blocks:
+        pytest.skip("README.md has no `newsletter check --format json` schema block yet")
+    assert json.loads(blocks[0]) == JSON_SCHEMA
