@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PIL import Image
 
 from newsletter.config import load_settings
 from newsletter.preview import Preview, PreviewServer
@@ -294,7 +295,7 @@ def _wait_for(condition: Any, timeout: float = 10.0) -> bool:
     return False
 
 
-def test_watcher_follows_templates_created_later_and_issue_toml(publication):
+def test_watcher_follows_issue_toml_and_templates_and_assets_created_later(publication):
     pub = publication()
     preview = _preview(pub)
     server = PreviewServer(preview, "127.0.0.1", 0)
@@ -313,6 +314,17 @@ def test_watcher_follows_templates_created_later_and_issue_toml(publication):
         write(pub / "templates" / "footer.mjml", default.replace("</mj-column>", "<mj-text>OWN FOOTER 2</mj-text>"
                                                                  "</mj-column>", 1))
         assert _wait_for(lambda: "OWN FOOTER 2" in preview.snapshot(SLUG).html), "edits inside the new folder"
+
+        (pub / "assets").mkdir()
+        time.sleep(0.5)
+        shared = pub / "assets" / "shared.png"
+        Image.new("RGB", (40, 20), "red").save(shared)
+        market = pub / "issues" / SLUG / "02-markets.md"
+        write(market, market.read_text() + "\n![A shared picture](assets/shared.png)\n")
+        assert _wait_for(lambda: re.search(r"-shared\.png", preview.snapshot(SLUG).html))
+        first = sorted(preview.snapshot(SLUG).rendered.images)
+        Image.new("RGB", (40, 20), "blue").save(shared)
+        assert _wait_for(lambda: sorted(preview.snapshot(SLUG).rendered.images) != first), "shared assets/ watched"
     finally:
         server.stop()
 

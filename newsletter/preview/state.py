@@ -19,6 +19,7 @@ from newsletter.preview.checks import run_checks
 from newsletter.render.templates import environment, theme_dirs
 
 GMAIL_CLIP_BYTES = 102 * 1024
+SHARED_ASSETS = "assets"  # the publication's shared images, beside issues/
 
 
 @dataclass
@@ -147,10 +148,10 @@ class Preview:
             cache.clear()
 
     def _affects_all(self, path: Path) -> bool:
-        """Return True for newsletter.toml and theme files, which every issue uses."""
+        """Return True for newsletter.toml, theme files and shared assets, which every issue may use."""
         if path == self.root / CONFIG_NAME:
             return True
-        folders = (self.root / "templates", *theme_dirs(self.root))
+        folders = (self.root / "templates", self.root / SHARED_ASSETS, *theme_dirs(self.root))
         return any(path.is_relative_to(folder) for folder in folders)
 
     def _reload_settings(self) -> None:
@@ -181,8 +182,8 @@ class Preview:
             self._changed.notify_all()
 
     def watched(self) -> tuple[list[Path], Path]:
-        """Return the folders to watch recursively (issues, theme) and the root, watched alone."""
-        folders = [self.settings.issues_dir, *theme_dirs(self.root)]
+        """Return the folders to watch recursively (issues, shared assets, theme) and the root, watched alone."""
+        folders = [self.settings.issues_dir, self.root / SHARED_ASSETS, *theme_dirs(self.root)]
         unique = [f for i, f in enumerate(folders) if f.is_dir() and f not in folders[:i]]
         return unique, self.root
 

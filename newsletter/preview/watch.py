@@ -9,7 +9,7 @@ from pathlib import Path
 import watchfiles
 
 from newsletter.config import CONFIG_NAME
-from newsletter.preview.state import Preview
+from newsletter.preview.state import SHARED_ASSETS, Preview
 
 STEP_MS = 20  # how long the folder must stay quiet before a batch of changes is handed over
 
@@ -45,31 +45,31 @@ class Watcher:
             self._loop(folders, True, watchfiles.DefaultFilter(), self._tree_stop)
 
     def _watch_root(self) -> None:
-        """Watch newsletter.toml, and templates/ appearing or going, at the publication root."""
+        """Watch newsletter.toml, and templates/ or assets/ appearing or going, at the publication root."""
         root = self.preview.root
         while not self._stop.is_set():
             self._loop([root], False, _root_filter(root), self._stop)
 
     def _loop(self, paths: list[Path], recursive: bool, keep: watchfiles.BaseFilter, stop: threading.Event) -> None:
         """Hand each batch of changes to the preview until `stop` is set; pause after a watcher failure."""
-        templates = self.preview.root / "templates"
+        folders = {self.preview.root / "templates", self.preview.root / SHARED_ASSETS}
         try:
             for changes in watchfiles.watch(*paths, watch_filter=keep, step=STEP_MS, stop_event=stop,
                                             recursive=recursive, raise_interrupt=False, rust_timeout=1000):
                 changed = {Path(path) for _, path in changes}
                 self.preview.on_change(changed, time.time())
-                if templates in changed:
+                if folders & changed:
                     self._tree_stop.set()
         except (OSError, RuntimeError):
             self._stop.wait(1.0)
 
 
 def _root_filter(root: Path) -> watchfiles.BaseFilter:
-    """Return a filter that keeps only newsletter.toml and the templates folder at the root."""
-    wanted = {str(root / CONFIG_NAME), str(root / "templates")}
+    """Return a filter that keeps only newsletter.toml and the templates and assets folders at the root."""
+    wanted = {str(root / CONFIG_NAME), str(root / "templates"), str(root / SHARED_ASSETS)}
 
     class RootFilter(watchfiles.BaseFilter):
-        """Keep newsletter.toml and templates/ only."""
+        """Keep newsletter.toml, templates/ and assets/ only."""
 
         def __call__(self, change: watchfiles.Change, path: str) -> bool:
             return path in wanted
