@@ -11,10 +11,13 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parent.parent
 MJML_CLI = PROJECT / "tests" / "mjml" / "node_modules" / ".bin" / "mjml"
 
-PARAGRAPH = (
+PARAGRAPHS = (
     "The council met on Tuesday to discuss the harbour wall, which has needed repair since the storms of "
-    "last winter. Engineers presented three options, from a full rebuild to a patch that would last five "
-    "years, and the committee asked for [costed plans]({link}) by the spring."
+    "last winter, and asked the engineers for [costed plans]({link}) by the spring.",
+    "Residents who live along the front told the meeting that the spray now reaches their windows on most "
+    "high tides, and that the steps down to the beach have been closed since October.",
+    "A decision is expected before the budget is set, although the chair warned that any rebuild would "
+    "take at least a year once the money is found and the contractors are chosen.",
 )
 KINDS = ["lead", "story", "story", "brief", "story", "quote", "story", "brief", "sponsor", "story"]
 
@@ -37,7 +40,8 @@ def make_publication(root: Path, stories: int = 10, issues: int = 1) -> Path:
         )
         for i in range(stories):
             link = f"https://bench.example.org/{n}/{i}"
-            body = "\n\n".join(PARAGRAPH.format(link=link) for _ in range(3 if KINDS[i % 10] != "brief" else 1))
+            paragraphs = 3 if KINDS[i % 10] != "brief" else 1
+            body = "\n\n".join(PARAGRAPHS[p].format(link=link) for p in range(paragraphs))
             (folder / f"{i + 1:02d}-story.md").write_text(
                 f"---\ntitle: Story {i + 1} of issue {n + 1}, about the harbour wall\nbyline: By A. Reporter\n"
                 f"kind: {KINDS[i % 10]}\nlink: {link}\n---\n{body}\n"

@@ -140,12 +140,15 @@ def build(obj: Context, issues: tuple[str, ...], build_all: bool, out: Path | No
       newsletter build 2024-03-23-crocus
       newsletter build --all --out public/
     """
-    from newsletter.build import build_issue, write_build, write_failed_mjml
-    from newsletter.errors import RenderError
     from newsletter.render.inline import BackgroundInliner
 
-    inliner = BackgroundInliner()  # starts loading premailer on the second core right away
+    inliner = BackgroundInliner()  # loads premailer on the second core while this process goes on
+    from newsletter.build import build_issue, theme_css, write_build, write_failed_mjml
+    from newsletter.checks import check_rendered, summarise
+    from newsletter.errors import RenderError
+
     settings = obj.settings
+    inliner.prepare(theme_css(settings))
     folders = _select(obj, issues, build_all)
     out_root = (out or settings.root / "dist").resolve()
     failed: list[NewsletterError] = []
@@ -162,6 +165,8 @@ def build(obj: Context, issues: tuple[str, ...], build_all: bool, out: Path | No
             failed.append(exc)
             return
         _report([w for w in rendered.warnings if w not in settings.warnings], settings.root)
+        for line in summarise(check_rendered(rendered), settings.root):
+            click.echo(line, err=True)
         target = write_build(rendered, out_root)
         size = len((target / "email.html").read_bytes()) / 1024
         results.append(f"built {_show(target / 'email.html')}  {size:.1f} KB, {len(rendered.issue.stories)} "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 from typing import Any
 
 from newsletter.errors import RenderError
@@ -79,9 +80,31 @@ def _restore_doctype(html: str) -> str:
     return "<!doctype html>" + html
 
 
-def _warm_up() -> None:
-    """Import premailer and pay cssutils' first-call cost on a tiny document."""
-    inline_css("<html><head></head><body><p class='x'>warm</p></body></html>", ".x p, .x { margin: 0 0 1px; }")
+Inline = Callable[[str, str], Callable[[], str]]
+"""Start inlining css into html; the returned function gives the result."""
+
+# Elements of the default theme, so that warming up fills premailer's caches with what builds will meet.
+_WARM_HTML = (
+    '<html><head></head><body><div class="nl-masthead"><p class="nl-name">x</p><p class="nl-issue">x</p></div>'
+    '<div class="nl-text nl-story nl-lead"><img class="nl-img" src="x"><h2 class="nl-title nl-title-lead">'
+    '<a class="nl-title-link" href="#">x</a></h2><p class="nl-byline">x</p><p>x <a href="#">y</a> <strong>z'
+    '</strong> <em>e</em> <code>c</code></p><ul><li>x</li></ul><ol><li>x</li></ol><blockquote><p>x</p>'
+    '</blockquote><table><tr><th>x</th></tr><tr><td>y</td></tr></table><h3>x</h3><hr>'
+    '<p class="nl-more"><a class="nl-more-link" href="#">x<span class="nl-hidden">x</span></a></p></div>'
+    '<div class="nl-text nl-footer"><hr class="nl-rule"><p class="nl-footer-p">x <a class="nl-footer-link" '
+    'href="#">y</a></p></div></body></html>'
+)
+
+
+def inline_now(html: str, css: str) -> Callable[[], str]:
+    """Inline in this process, right away."""
+    result = inline_css(html, css)
+    return lambda: result
+
+
+def _warm_up(css: str) -> None:
+    """Import premailer and pay cssutils' first-call costs on a small document."""
+    inline_css(_WARM_HTML, css)
 
 
 class BackgroundInliner:
@@ -103,13 +126,18 @@ class BackgroundInliner:
             self._pool = concurrent.futures.ProcessPoolExecutor(
                 max_workers=1, mp_context=multiprocessing.get_context("fork")
             )
-            self._pool.submit(_warm_up)
+            self._pool.submit(_warm_up, ".nl-text p { margin: 0 0 16px; }")
 
-    def __call__(self, html: str, css: str) -> str:
-        """Inline css into html, in the worker when there is one."""
+    def prepare(self, css: str | None) -> None:
+        """Warm the worker up with the theme's own CSS, as soon as it is known."""
+        if self._pool is not None and css:
+            self._pool.submit(_warm_up, css)
+
+    def __call__(self, html: str, css: str) -> Callable[[], str]:
+        """Start inlining css into html, in the worker when there is one."""
         if self._pool is None:
-            return inline_css(html, css)
-        return self._pool.submit(inline_css, html, css).result()
+            return inline_now(html, css)
+        return self._pool.submit(inline_css, html, css).result
 
     def __enter__(self) -> BackgroundInliner:
         return self
