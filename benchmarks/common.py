@@ -11,13 +11,15 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parent.parent
 MJML_CLI = PROJECT / "tests" / "mjml" / "node_modules" / ".bin" / "mjml"
 
+PLACES = ("harbour wall", "old pier", "lido", "bandstand", "ferry slip", "lifeboat house", "sea wall",
+          "boardwalk", "lighthouse", "fish market", "promenade", "beach huts")
 PARAGRAPHS = (
-    "The council met on Tuesday to discuss the harbour wall, which has needed repair since the storms of "
-    "last winter, and asked the engineers for [costed plans]({link}) by the spring.",
-    "Residents who live along the front told the meeting that the spray now reaches their windows on most "
+    "The council met on Tuesday to discuss the {place}, which has needed repair since the storms of last "
+    "winter, and asked the engineers for [costed plans]({link}) by the spring.",
+    "Residents who live near the {place} told the meeting that the spray now reaches their windows on most "
     "high tides, and that the steps down to the beach have been closed since October.",
-    "A decision is expected before the budget is set, although the chair warned that any rebuild would "
-    "take at least a year once the money is found and the contractors are chosen.",
+    "A decision on the {place} is expected before the budget is set, although the chair warned that any "
+    "rebuild would take at least a year once the money is found and the contractors are chosen.",
 )
 KINDS = ["lead", "story", "story", "brief", "story", "quote", "story", "brief", "sponsor", "story"]
 
@@ -41,9 +43,10 @@ def make_publication(root: Path, stories: int = 10, issues: int = 1) -> Path:
         for i in range(stories):
             link = f"https://bench.example.org/{n}/{i}"
             paragraphs = 3 if KINDS[i % 10] != "brief" else 1
-            body = "\n\n".join(PARAGRAPHS[p].format(link=link) for p in range(paragraphs))
+            place = f"{PLACES[i % len(PLACES)]} of issue {n + 1}"
+            body = "\n\n".join(PARAGRAPHS[p].format(link=link, place=place) for p in range(paragraphs))
             (folder / f"{i + 1:02d}-story.md").write_text(
-                f"---\ntitle: Story {i + 1} of issue {n + 1}, about the harbour wall\nbyline: By A. Reporter\n"
+                f"---\ntitle: What next for the {PLACES[i % len(PLACES)]} (issue {n + 1})\nbyline: By A. Reporter\n"
                 f"kind: {KINDS[i % 10]}\nlink: {link}\n---\n{body}\n"
             )
     return root

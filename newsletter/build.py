@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,20 +17,24 @@ from newsletter.model import Issue, Rendered
 from newsletter.render.inline import Inline, inline_now
 from newsletter.render.mjml import compile_mjml
 from newsletter.render.templates import INLINE_CSS, MAIN_TEMPLATE, context, render_template, theme_dirs
-from newsletter.render.text import render_text
 from newsletter.writer import write_tree
 
 _STORY_MARK = re.compile(r"<!-- (/?)nl-story (\d+) -->")
 
 
-def build_issue(settings: Settings, folder: Path, inline: Inline = inline_now) -> Rendered:
+def build_issue(settings: Settings, folder: Path, inline: Inline = inline_now,
+                meanwhile: Callable[[], object] | None = None) -> Rendered:
     """Load, render and inline one issue; write nothing."""
     issue = load_issue(settings, folder)
-    return render_issue(issue, inline)
+    return render_issue(issue, inline, meanwhile)
 
 
-def render_issue(issue: Issue, inline: Inline = inline_now) -> Rendered:
-    """Render a loaded issue to MJML, HTML, inlined HTML and text."""
+def render_issue(issue: Issue, inline: Inline = inline_now, meanwhile: Callable[[], object] | None = None) -> Rendered:
+    """Render a loaded issue to MJML, HTML, inlined HTML and text.
+
+    With a background inliner, the text is rendered and `meanwhile` (work the caller needs next) is run
+    while the CSS is inlined.
+    """
     settings = issue.settings
     dirs = theme_dirs(settings.root)
     values = context(issue, logo_src=settings.theme.logo)
@@ -40,8 +45,12 @@ def render_issue(issue: Issue, inline: Inline = inline_now) -> Rendered:
         exc.mjml = mjml
         raise
     css = render_template(dirs, INLINE_CSS, values)
-    finish = inline(html, css)  # a background inliner works on it while the text is rendered
+    finish = inline(html, css)
+    from newsletter.render.text import render_text  # imported here, while a background inliner works
+
     text = render_text(issue)
+    if meanwhile is not None:
+        meanwhile()
     html, story_bytes = _measure_stories(mergetags.restore(finish()), issue)
     images = {Path(image.src).name: image.path for image in issue.images if image.path is not None}
     return Rendered(
@@ -75,17 +84,6 @@ def preview_filler(rendered: Rendered) -> Any:
     pub = rendered.issue.settings.publication
     return mergetags.preview_values(pub.url, rendered.issue.web_url, pub.unsubscribe_url,
                                     pub.preferences_url, pub.postal_address)
-
-
-def theme_css(settings: Settings) -> str | None:
-    """Return the theme's inline CSS before any issue is loaded, or None when it needs an issue."""
-    from newsletter.errors import NewsletterError
-
-    try:
-        return render_template(theme_dirs(settings.root), INLINE_CSS,
-                               {"theme": settings.theme, "publication": settings.publication})
-    except NewsletterError:
-        return None
 
 
 def manifest(rendered: Rendered, html: str, text: str) -> dict[str, Any]:

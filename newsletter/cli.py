@@ -140,15 +140,17 @@ def build(obj: Context, issues: tuple[str, ...], build_all: bool, out: Path | No
       newsletter build 2024-03-23-crocus
       newsletter build --all --out public/
     """
-    from newsletter.render.inline import BackgroundInliner
+    from newsletter.render.inline import background_inliner
 
-    inliner = BackgroundInliner()  # loads premailer on the second core while this process goes on
-    from newsletter.build import build_issue, theme_css, write_build, write_failed_mjml
-    from newsletter.checks import check_rendered, summarise
+    inliner = background_inliner()  # loads premailer on the second core while this process goes on
+    settings = obj.settings
+    from newsletter.render.templates import theme_css
+
+    inliner.prepare(theme_css(settings))  # the worker parses the theme's CSS while the stories load
+    from newsletter.build import build_issue, write_build, write_failed_mjml
+    from newsletter.checks import check_rendered, prepare, summarise
     from newsletter.errors import RenderError
 
-    settings = obj.settings
-    inliner.prepare(theme_css(settings))
     folders = _select(obj, issues, build_all)
     out_root = (out or settings.root / "dist").resolve()
     failed: list[NewsletterError] = []
@@ -156,7 +158,7 @@ def build(obj: Context, issues: tuple[str, ...], build_all: bool, out: Path | No
 
     def build_one(folder: Path) -> None:
         try:
-            rendered = build_issue(settings, folder, inliner)
+            rendered = build_issue(settings, folder, inliner, meanwhile=lambda: prepare(settings))
         except NewsletterError as exc:
             if isinstance(exc, RenderError) and exc.mjml:
                 write_failed_mjml(exc, folder.name, out_root)
@@ -402,12 +404,3 @@ def _show(path: Path) -> str:
         return str(path.relative_to(Path.cwd()))
     except ValueError:
         return str(path)
-
-
-def main() -> None:
-    """Run the CLI."""
-    cli(obj=None)
-
-
-if __name__ == "__main__":
-    main()

@@ -11,13 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from newsletter.errors import NewsletterError
-from newsletter.writer import write_tree
+from newsletter.writer import CACHE_DIR, write_tree
 
 COLUMN_WIDTH = 552  # the 600 px column less the theme's padding
 MAX_WIDTH = 1200  # twice the display width, never more than twice the 600 px column
 JPEG_QUALITY = 82
 PROCESS_VERSION = 1  # bump when the processing changes: every cached image is then redone
-CACHE_DIR = ".newsletter-cache"
 _FORMATS = {"JPEG": ".jpg", "MPO": ".jpg", "PNG": ".png", "GIF": ".gif", "WEBP": ".webp"}
 _SETTINGS = f"v{PROCESS_VERSION} column={COLUMN_WIDTH} max={MAX_WIDTH} jpeg={JPEG_QUALITY}".encode()
 

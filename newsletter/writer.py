@@ -9,6 +9,8 @@ from pathlib import Path
 
 from newsletter.errors import NewsletterError
 
+CACHE_DIR = ".newsletter-cache"  # under the publication root: caches that only make builds faster
+
 
 def write_tree(target: Path, files: dict[str, bytes], copies: dict[str, Path] | None = None,
                *, replace: bool = True, folders: tuple[str, ...] = ()) -> None:
@@ -63,3 +65,19 @@ def _swap(staging: Path, target: Path) -> None:
         raise
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+
+
+def write_cache_file(path: Path, data: bytes) -> bool:
+    """Write one cache file atomically (temporary file, then rename); return False when it cannot be written.
+
+    A cache that cannot be written only makes the next build slower, so this never raises.
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        Path(temporary).replace(path)
+    except OSError:
+        return False
+    return True

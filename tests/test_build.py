@@ -219,3 +219,17 @@ def test_sample_publication_builds(run, name, tmp_path):
     assert result.exit_code == 0, result.output
     for slug in ("2026-11-14-the-bridge", "2026-11-28-night-ferry"):
         assert (tmp_path / "out" / slug / name).stat().st_size > 500
+
+
+def test_command_line_build_inlines_in_a_worker_with_the_same_result(publication, run, tmp_path):
+    import subprocess
+    import sys
+
+    pub = publication()
+    assert run("build", "--out", tmp_path / "in-process", cwd=pub).exit_code == 0
+    result = subprocess.run([sys.executable, "-m", "newsletter", "build", "--out", str(tmp_path / "worker")],
+                            cwd=pub, capture_output=True, text=True, check=False, timeout=60)
+    assert result.returncode == 0, result.stderr
+    for name in ("email.html", "email.txt", "email.mjml"):
+        worker, in_process = (tmp_path / kind / SPRING / name for kind in ("worker", "in-process"))
+        assert worker.read_text() == in_process.read_text(), name

@@ -136,6 +136,14 @@ def check_rendered(rendered: Rendered) -> list[Finding]:
     return _report(ctx, _run_rules(ctx)).findings
 
 
+def prepare(settings: Settings) -> None:
+    """Load the rules and the stemmer for the publication's language ahead of check_rendered()."""
+    from newsletter.checks.editorial import stemmer
+
+    families()
+    stemmer(settings.publication.language)
+
+
 def summarise(findings: Iterable[Finding], root: Path | None = None, limit: int = 10) -> list[str]:
     """Return the lines `build` prints about findings: a count, then the first few as `path:line: message`."""
     shown = [f for f in findings if f.level in {"error", "warning"}]

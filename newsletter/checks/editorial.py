@@ -63,7 +63,7 @@ def check(ctx: Context) -> Iterator[Finding]:
     """Run the editorial rules."""
     yield from _empty_and_untitled(ctx)
     yield from _repeated_paragraphs(ctx)
-    stem = _stemmer(ctx.settings.publication.language)
+    stem = stemmer(ctx.settings.publication.language)
     for story in ctx.issue.stories:
         blocks = ctx.blocks(story)
         yield from _subscribe_lines(ctx, blocks)
@@ -231,7 +231,7 @@ def _clip(text: str, width: int = 60) -> str:
 
 
 @functools.cache
-def _stemmer(language: str) -> Callable[[str], str]:
+def stemmer(language: str) -> Callable[[str], str]:
     """Return a Snowball stemmer for the publication's language, or lower-casing for unknown ones."""
     import snowballstemmer
 

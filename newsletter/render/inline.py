@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import re
 from collections.abc import Callable
 from typing import Any
@@ -18,6 +19,9 @@ def _premailer_class() -> Any:
     import logging
 
     _defer_import("requests")  # premailer needs it only for external stylesheets, which we never load
+    # premailer's shared cache holds 128 entries by default; one email's inline styles evict the parsed
+    # theme CSS from it, so every build parsed the CSS again. Its documented setting makes it larger.
+    os.environ.setdefault("PREMAILER_CACHE_MAXSIZE", "4096")
     import cssutils
     from premailer import Premailer
 
@@ -110,38 +114,86 @@ def _warm_up(css: str) -> None:
 class BackgroundInliner:
     """Inline CSS in a forked worker that loads premailer while the main process renders.
 
-    A cold `newsletter build` spends most of its time importing premailer and on its first call; a worker
-    forked first does that on the second core. Forking is only safe while this process has one thread, so
-    otherwise (under a test runner or a server) it inlines in process. Use as a context manager.
+    A cold `newsletter build` spends much of its time importing premailer and on its first call; a worker
+    forked first does that on the second core. Requests go over a pipe, written at once (an executor's feeder
+    thread would wait for the busy main thread). Forking is only safe while this process has one thread,
+    so otherwise (under a test runner or a server) it inlines in process. Use as a context manager.
     """
 
     def __init__(self) -> None:
-        import concurrent.futures
         import multiprocessing
         import os
         import threading
 
-        self._pool: concurrent.futures.Executor | None = None
+        self._conn: Any = None
+        self._process: Any = None
         if threading.active_count() == 1 and (os.cpu_count() or 1) > 1 and hasattr(os, "fork"):
-            self._pool = concurrent.futures.ProcessPoolExecutor(
-                max_workers=1, mp_context=multiprocessing.get_context("fork")
-            )
-            self._pool.submit(_warm_up, ".nl-text p { margin: 0 0 16px; }")
+            context = multiprocessing.get_context("fork")
+            self._conn, child = context.Pipe()
+            self._process = context.Process(target=_serve, args=(child, self._conn), daemon=True)
+            self._process.start()
+            child.close()
 
     def prepare(self, css: str | None) -> None:
         """Warm the worker up with the theme's own CSS, as soon as it is known."""
-        if self._pool is not None and css:
-            self._pool.submit(_warm_up, css)
+        if self._conn is not None and css:
+            self._conn.send(("warm", _WARM_HTML, css))
 
     def __call__(self, html: str, css: str) -> Callable[[], str]:
         """Start inlining css into html, in the worker when there is one."""
-        if self._pool is None:
+        if self._conn is None:
             return inline_now(html, css)
-        return self._pool.submit(inline_css, html, css).result
+        self._conn.send(("inline", html, css))
+        return self._receive
+
+    def _receive(self) -> str:
+        """Wait for the worker's answer; re-raise what it raised."""
+        try:
+            ok, value = self._conn.recv()
+        except EOFError:
+            raise RenderError("the CSS inlining worker stopped unexpectedly; run again") from None
+        if not ok:
+            raise value
+        return value
 
     def __enter__(self) -> BackgroundInliner:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
+        if self._conn is not None:
+            self._conn.close()
+            self._process.join(timeout=5)
+            if self._process.is_alive():
+                self._process.kill()
+
+
+_started: list[BackgroundInliner] = []
+
+
+def start_background_inliner() -> None:
+    """Start the worker now, at the very start of the process, for background_inliner() to hand out."""
+    _started.append(BackgroundInliner())
+
+
+def background_inliner() -> BackgroundInliner:
+    """Return the worker started at process start, or start one now."""
+    return _started.pop() if _started else BackgroundInliner()
+
+
+def _serve(conn: Any, parent_end: Any) -> None:
+    """Worker loop: import premailer, then answer ("warm"|"inline", html, css) requests until the pipe closes."""
+    parent_end.close()  # the forked copy of the main process's end would keep the pipe open forever
+    _premailer_class()
+    while True:
+        try:
+            kind, html, css = conn.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            result = inline_css(html, css)
+        except RenderError as exc:
+            if kind == "inline":
+                conn.send((False, exc))
+            continue
+        if kind == "inline":
+            conn.send((True, result))

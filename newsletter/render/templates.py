@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import io
+import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 from markupsafe import Markup
@@ -14,6 +16,10 @@ from markupsafe import Markup
 from newsletter import mergetags
 from newsletter.errors import TemplateError
 from newsletter.model import Issue
+from newsletter.writer import CACHE_DIR, write_cache_file
+
+if TYPE_CHECKING:
+    from newsletter.config import Settings
 
 MAIN_TEMPLATE = "email.mjml"
 INLINE_CSS = "inline.css"
@@ -33,10 +39,44 @@ def theme_dirs(root: Path) -> tuple[Path, ...]:
     return (own, default_theme_dir()) if own.is_dir() else (default_theme_dir(),)
 
 
+class _BytecodeCache(jinja2.BytecodeCache):
+    """Keep compiled templates between runs (Jinja checks each against its source), written by the writer."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        """Load a compiled template if one is cached."""
+        try:
+            with (self.folder / f"{bucket.key}.cache").open("rb") as cached:
+                bucket.load_bytecode(cached)
+        except OSError:
+            return
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        """Cache a compiled template."""
+        out = io.BytesIO()
+        bucket.write_bytecode(out)
+        write_cache_file(self.folder / f"{bucket.key}.cache", out.getvalue())
+
+
+def _bytecode_folder(dirs: tuple[Path, ...]) -> Path:
+    """Return where compiled templates are kept: the publication's cache, or the user's for the default theme."""
+    if dirs[0] != default_theme_dir():
+        return dirs[0].parent / CACHE_DIR / "jinja"
+    user_cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(user_cache) / "newsletter" / "jinja"
+
+
 @functools.cache
 def environment(dirs: tuple[Path, ...]) -> jinja2.Environment:
-    """Return the shared Environment for a template search path (parsed templates are cached in it)."""
+    """Return the shared Environment for a template search path (parsed templates are cached in it).
+
+    Compiled templates are also kept on disk between runs, which saves a cold build most of its template
+    compile time; Jinja checks each against its source.
+    """
     env = jinja2.Environment(
+        bytecode_cache=_BytecodeCache(_bytecode_folder(dirs)),
         loader=jinja2.FileSystemLoader([str(d) for d in dirs]),
         undefined=jinja2.StrictUndefined,
         autoescape=jinja2.select_autoescape(enabled_extensions=("mjml", "html"), default=False),
@@ -106,6 +146,15 @@ def render_template(dirs: tuple[Path, ...], name: str, values: dict[str, Any]) -
     except jinja2.UndefinedError as exc:
         path, line = _template_frame(dirs)
         raise TemplateError(f"template error: {exc.message}", path or _find(dirs, name), line) from None
+
+
+def theme_css(settings: Settings) -> str | None:
+    """Return the theme's inline CSS before any issue is loaded, or None when it needs an issue's values."""
+    try:
+        return render_template(theme_dirs(settings.root), INLINE_CSS,
+                               {"theme": settings.theme, "publication": settings.publication})
+    except TemplateError:
+        return None
 
 
 def _template_frame(dirs: tuple[Path, ...]) -> tuple[Path | None, int | None]:
