@@ -76,6 +76,7 @@ def init_publication(folder: Path, today: dt.date | None = None) -> list[Path]:
     issue_slug = f"{today.isoformat()}-first-issue"
     files = {
         CONFIG_NAME: CONFIG.format(name=name, slug=slug),
+        ".gitignore": "# build output and caches: made again by `newsletter build`\ndist/\n.newsletter-cache/\n",
         f"issues/{issue_slug}/issue.toml": ISSUE.format(
             subject=f"{name}: the first issue", preheader="What this newsletter is, and how its stories are made.",
             date=today.isoformat(), number=1, intro="Hello, and thank you for reading."),

@@ -101,3 +101,14 @@ def test_no_mjml_left_and_head_styles_kept(sample_build, slug):
     assert "mso" in html and "#outlook a" in html
     assert "@media (prefers-color-scheme: dark)" in html
     assert len(html.encode()) < 60_000
+
+
+@pytest.mark.browser
+def test_dark_mode_keeps_linked_titles_in_the_text_colour(browser, sample_build):
+    page = browser.new_page(viewport={"width": 600, "height": 900}, color_scheme="dark")
+    page.goto((sample_build / SAMPLES[0] / "email.html").as_uri())
+    title = page.evaluate("getComputedStyle(document.querySelector('a.nl-title-link')).color")
+    link = page.evaluate("getComputedStyle(document.querySelector('.nl-story p:not([class]) a')).color")
+    assert title == "rgb(232, 230, 227)"
+    assert link == "rgb(138, 180, 248)"
+    page.close()
