@@ -98,9 +98,14 @@ def _apply_meta(issue: Issue, meta: dict[str, Any], text: str, path: Path, found
             kind = {str: "a quoted string", int: "a whole number", dt.date: "a date like 2024-03-23",
                     list: "a list of file names"}[ISSUE_KEYS[key]]
             found.error(f"`{key}` must be {kind}", path, line)
-    if not isinstance(meta.get("subject"), str) or not meta["subject"].strip():
-        if "subject" not in meta:
-            found.error('missing `subject = "…"`: every issue needs a subject line', path)
+    if "subject" not in meta:
+        found.error('missing `subject = "…"`: every issue needs a subject line', path)
+        return
+    if not isinstance(meta["subject"], str):
+        return
+    if not meta["subject"].strip():
+        found.error("`subject` is empty: write the subject line readers see in their inbox", path,
+                    key_line(text, "", "subject"))
         return
     issue.subject = meta["subject"].strip()
     issue.preheader = str(meta.get("preheader", "")).strip()

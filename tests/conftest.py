@@ -40,6 +40,8 @@ def _isolate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     home.mkdir()
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.delenv("NEWSLETTER_SMTP_PASSWORD", raising=False)
+    # In-process CLI runs inline CSS in process: a forked worker per build only costs time in a test process.
+    monkeypatch.setenv("NEWSLETTER_INLINE_WORKER", "0")
     monkeypatch.chdir(tmp_path)
 
 

@@ -222,14 +222,33 @@ def test_sample_publication_builds(run, name, tmp_path):
 
 
 def test_command_line_build_inlines_in_a_worker_with_the_same_result(publication, run, tmp_path):
+    import os
     import subprocess
     import sys
 
     pub = publication()
     assert run("build", "--out", tmp_path / "in-process", cwd=pub).exit_code == 0
+    env = {k: v for k, v in os.environ.items() if k != "NEWSLETTER_INLINE_WORKER"}
     result = subprocess.run([sys.executable, "-m", "newsletter", "build", "--out", str(tmp_path / "worker")],
-                            cwd=pub, capture_output=True, text=True, check=False, timeout=60)
+                            cwd=pub, env=env, capture_output=True, text=True, check=False, timeout=60)
     assert result.returncode == 0, result.stderr
     for name in ("email.html", "email.txt", "email.mjml"):
         worker, in_process = (tmp_path / kind / SPRING / name for kind in ("worker", "in-process"))
         assert worker.read_text() == in_process.read_text(), name
+
+
+def test_the_command_line_starts_the_inlining_worker():
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "NEWSLETTER_INLINE_WORKER"}
+    code = ("from newsletter.render import inline\n"
+            "with inline.background_inliner() as worker:\n"
+            "    assert worker._process is not None and worker._process.is_alive()\n"
+            "    finish = worker('<html><body><p class=\"x\">hi</p></body></html>', '.x { color: red }')\n"
+            "    print(finish())\n")
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60,
+                            check=False)
+    assert result.returncode == 0, result.stderr
+    assert 'style="color:red"' in result.stdout

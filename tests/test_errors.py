@@ -202,3 +202,34 @@ def test_build_all_builds_good_issues_and_reports_bad_ones(pub, run):
     assert "issues/2024-06-01-broken/01-lead.md:2" in result.stderr
     assert (pub / "dist" / SPRING / "email.html").is_file()
     assert not (pub / "dist" / "2024-06-01-broken").exists()
+
+
+def test_empty_subject(pub, run):
+    toml = Path("issues") / SPRING / "issue.toml"
+    edit(pub, toml, 'date = 2024-05-01\nsubject = "  "\n')
+    fails(run, pub, f"{toml}:2: `subject` is empty")
+
+
+def test_wrong_value_types_in_issue_toml(pub, run):
+    toml = Path("issues") / SPRING / "issue.toml"
+    edit(pub, toml, 'subject = "S"\nnumber = "seven"\ndate = "yesterday"\n')
+    err = fails(run, pub, f"{toml}:2: `number` must be a whole number")
+    assert f"{toml}:3: `date` must be a date like 2024-03-23" in err
+
+
+def test_stories_list_naming_a_missing_file(pub, run):
+    toml = Path("issues") / SPRING / "issue.toml"
+    edit(pub, toml, 'subject = "S"\nstories = ["01-lead.md", "09-gone.md"]\n')
+    fails(run, pub, f"{toml}:2: `stories` names '09-gone.md', which is not a story file in this folder")
+
+
+def test_wrong_value_types_in_newsletter_toml(pub, run):
+    edit(pub, "newsletter.toml", '[publication]\nname = "X"\n\n[text]\nwidth = "wide"\n')
+    fails(run, pub, "newsletter.toml:5: `width` must be a whole number")
+
+
+def test_issue_without_stories(pub, run):
+    folder = pub / "issues" / SPRING
+    for story in folder.glob("0*"):
+        story.unlink()
+    fails(run, pub, f"issues/{SPRING}: the issue has no stories")

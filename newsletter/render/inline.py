@@ -117,7 +117,8 @@ class BackgroundInliner:
     A cold `newsletter build` spends much of its time importing premailer and on its first call; a worker
     forked first does that on the second core. Requests go over a pipe, written at once (an executor's feeder
     thread would wait for the busy main thread). Forking is only safe while this process has one thread,
-    so otherwise (under a test runner or a server) it inlines in process. Use as a context manager.
+    so otherwise (under a server) it inlines in process, as it does with NEWSLETTER_INLINE_WORKER=0 (the test
+    suite sets it; its own test runs the command line without it). Use as a context manager.
     """
 
     def __init__(self) -> None:
@@ -127,7 +128,8 @@ class BackgroundInliner:
 
         self._conn: Any = None
         self._process: Any = None
-        if threading.active_count() == 1 and (os.cpu_count() or 1) > 1 and hasattr(os, "fork"):
+        wanted = os.environ.get("NEWSLETTER_INLINE_WORKER", "1") != "0"
+        if wanted and threading.active_count() == 1 and (os.cpu_count() or 1) > 1 and hasattr(os, "fork"):
             context = multiprocessing.get_context("fork")
             self._conn, child = context.Pipe()
             self._process = context.Process(target=_serve, args=(child, self._conn), daemon=True)
