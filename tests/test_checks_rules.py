@@ -86,10 +86,18 @@ CASES = [
          {"ISSUE/04-case.md": md("The first line of text.\nThe council  agreed.")},
          ("04-case.md", 4),
          {"ISSUE/04-case.md": md("A line with a hard break  \nnext line.\n\n| a   | b |\n|---|---|\n| x   | y |")}),
+    Case("editorial/double-space",
+         {"ISSUE/04-case.md": md("> - A quoted list item\n>   whose second  line has two spaces.")},
+         ("04-case.md", 4),
+         {"ISSUE/04-case.md": md(">  A quote marker with two spaces,\n>   and an indented continuation.\n\n"
+                                 "1.  Two spaces after the marker.\n\n-   Four-column bullets.\n\n"
+                                 "##  Heading\n\nRun `a  b` in a shell.")}),
     Case("editorial/repeated-word",
          {"ISSUE/04-case.txt": "Case\n\nWe walked to the\nthe harbour on Monday.\n"},
          ("04-case.txt", 4),
          {"ISSUE/04-case.txt": "Case\n\nShe had had enough, and so had the others.\n"}),
+    Case("editorial/repeated-word", {"ISSUE/04-case.md": md("> The boats came back to the\n> the harbour.")},
+         ("04-case.md", 4), {"ISSUE/04-case.md": md("Type `the the` to see the check, or `is is`.")}),
     Case("editorial/mixed-quotes",
          {"ISSUE/04-case.md": md("She said “yes” to the plan.\n\nHe said \"no\" to it.")},
          ("04-case.md", 5),

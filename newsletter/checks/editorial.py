@@ -40,6 +40,9 @@ LONG_FACTOR, LONG_MIN_WORDS, LONG_MIN_STORIES = 3, 400, 3
 ALLOWED_DOUBLES = {"had", "that"}  # "she had had enough", "that that is"
 _SPACES = re.compile(r"(?<=\S)[^\S\n]{2,}(?=\S)")  # any two blanks in a row: spaces, no-break spaces, tabs
 _DOUBLE_WORD = re.compile(r"\b([^\W\d_]+)\s+(\1)\b", re.IGNORECASE)
+# Markdown syntax at a line's start (quote marks, list markers, heading marks, indentation), not typing.
+_CONTAINER = re.compile(r"^[ \t]*(?:(?:>|(?:[-+*]|\d{1,9}[.)]|#{1,6})(?=[ \t]))[ \t]*)*", re.MULTILINE)
+_CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`).+?(?<!`)\1(?!`)", re.DOTALL)
 _SUBSCRIBE = re.compile(r"\bsubscri(?:be|ption)\b", re.IGNORECASE)
 _TOKEN = re.compile(r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)|(?P<word>[^\W\d_][\w'’-]*)"
                     r"|(?P<stop>[.;:!?,()\[\]])")
@@ -165,8 +168,9 @@ def _typing(blocks: list[Block]) -> Iterator[Finding]:
     for block in blocks:
         if block.kind in {"cell", "html"}:
             continue
+        prose = _prose(block)
         lines: set[int] = set()
-        for match in _SPACES.finditer(block.raw):
+        for match in _SPACES.finditer(prose):
             line = block.line + block.raw.count("\n", 0, match.start())
             if line not in lines:
                 lines.add(line)
@@ -174,11 +178,19 @@ def _typing(blocks: list[Block]) -> Iterator[Finding]:
                 kinds = " and ".join(dict.fromkeys(_blank_name(c) for c in match.group()))
                 yield DOUBLE_SPACE.at(block.path, line, f"{len(match.group())} blanks in a row ({kinds}) in "
                                                         f"“…{' '.join(context.split())}…”")
-        for match in _DOUBLE_WORD.finditer(block.raw):
+        for match in _DOUBLE_WORD.finditer(prose):
             if match.group(1).casefold() in ALLOWED_DOUBLES:
                 continue
             line = block.line + block.raw.count("\n", 0, match.start(2))
             yield REPEATED_WORD.at(block.path, line, f"“{match.group(0)}”: the word is typed twice")
+
+
+def _prose(block: Block) -> str:
+    """Return a Markdown block's source with its line-start syntax and code spans blanked, offsets kept."""
+    if block.path.suffix != ".md":
+        return block.raw
+    raw = _CONTAINER.sub(lambda m: " " * len(m.group()), block.raw)
+    return _CODE_SPAN.sub(lambda m: re.sub(r"[^\n]", "0", m.group()), raw)
 
 
 def _quotes(story: Story, blocks: list[Block]) -> Iterator[Finding]:
