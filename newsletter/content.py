@@ -14,6 +14,7 @@ from newsletter.config import Settings
 from newsletter.errors import Collector, ContentError, NewsletterError, UsageError
 from newsletter.files import key_line, parse_toml, read_text
 from newsletter.images import prepare_image
+from newsletter.links import add_utm, tag_links, utm_defaults
 from newsletter.mergetags import mark_written
 from newsletter.model import KINDS, Image, Issue, Story
 
@@ -115,6 +116,7 @@ def _apply_meta(issue: Issue, meta: dict[str, Any], text: str, path: Path, found
     if isinstance(intro, str) and intro.strip():
         issue.intro_source = intro
         issue.intro_tokens = markdown.parse(mark_written(intro))
+        tag_links(issue.intro_tokens, utm_defaults(issue.settings.links, issue.slug))
         issue.intro_html = markdown.render(issue.intro_tokens)
 
 
@@ -152,6 +154,9 @@ def load_story(path: Path, issue_dir: Path, settings: Settings, found: Collector
     _resolve_images(story, issue_dir, settings, found)
     if not story.source.strip() and story.image is None:
         found.error("the story has a title but no text: write the story or delete the file", path, 1)
+    utm = utm_defaults(settings.links, issue_dir.name)
+    tag_links(story.tokens, utm)
+    story.link = add_utm(story.link, utm)
     story.html = markdown.render(story.tokens)
     return story
 
