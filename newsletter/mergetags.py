@@ -46,11 +46,6 @@ def mark_written(text: str) -> str:
     return WRITTEN.sub(replace, text)
 
 
-def unknown_written(text: str) -> list[str]:
-    """Return the tag-like names a writer typed that are not neutral tags."""
-    return [m.group(1) for m in WRITTEN.finditer(text) if m.group(1) not in TAGS]
-
-
 def used(text: str) -> list[str]:
     """Return the neutral tags marked in text, sorted."""
     return sorted({m.group(1) for m in MARKED.finditer(text)})
@@ -59,11 +54,6 @@ def used(text: str) -> list[str]:
 def fill(text: str, value: Callable[[str, str], str]) -> str:
     """Replace every marker with value(name, fallback)."""
     return MARKED.sub(lambda m: value(m.group(1), m.group(2) or ""), text)
-
-
-def has_markers(text: str) -> bool:
-    """Return True when text still holds a marker."""
-    return OPEN in text
 
 
 def preview_values(
