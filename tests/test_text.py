@@ -150,6 +150,18 @@ def test_story_link_appears_once(tmp_path: Path) -> None:
     assert "Read more [6]" in text
 
 
+@pytest.mark.parametrize("options", ["", 'links = "inline"'])
+def test_story_link_printed_in_the_body_is_not_repeated(tmp_path: Path, options: str) -> None:
+    """When the body already prints the story's URL (bare, or inline links), there is no "Read more" line."""
+    root = with_options(tmp_path, "text-constructs", options)
+    story = root / "issues" / SLUG / "12-links.md"
+    story.write_text("---\ntitle: Links\nlink: https://constructs.example.org/links-story\n---\n"
+                     "The whole story: <https://constructs.example.org/links-story>.\n", encoding="utf-8")
+    part = sections(build_text(root, SLUG))[CONSTRUCTS.index("12-links") + 1]
+    assert part.count("https://constructs.example.org/links-story") == 1, part
+    assert "Read more" not in part
+
+
 @pytest.mark.parametrize(
     ("text", "width", "expected"),
     [

@@ -62,9 +62,12 @@ def _story(story: Story, blocks: Blocks) -> list[str]:
 
 
 def _read_more(story: Story, blocks: Blocks) -> str:
-    """Return the story's one "Read more" line: a reference number when the body already cites the URL."""
+    """Return the story's one "Read more" line: a reference number when the body already cites the URL.
+
+    No line when the body already prints the URL itself (a bare link, or any link with links = "inline").
+    """
     url = safe_url(story.link)
-    if not url:
+    if not url or url in blocks.refs.shown:
         return ""
     if not blocks.style.inline_links and url in blocks.refs.current:
         return f"Read more [{blocks.refs.current[url]}]"

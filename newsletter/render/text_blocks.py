@@ -34,6 +34,7 @@ class Refs:
 
     counter: int = 0
     current: dict[str, int] = field(default_factory=dict)
+    shown: set[str] = field(default_factory=set)  # URLs the current story already prints in full
 
     def number(self, url: str) -> int:
         """Return the reference number of url, giving it the next number the first time it is seen."""
@@ -45,7 +46,7 @@ class Refs:
     def take(self) -> list[str]:
         """Return the reference lines of the current story and start a new one."""
         lines = [f"[{n}] {url}" for url, n in self.current.items()]
-        self.current = {}
+        self.current, self.shown = {}, set()
         return lines
 
 
@@ -241,8 +242,10 @@ class Blocks:
         if not url:
             return text
         if not shown or shown == url or (url.startswith("mailto:") and shown == url[7:]):
+            self.refs.shown.add(url)
             return text if shown else url
         if self.style.inline_links:
+            self.refs.shown.add(url)
             return f"{text.rstrip()} ({url})"
         return f"{text.rstrip()}{GLUE}[{self.refs.number(url)}]"
 
