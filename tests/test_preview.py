@@ -84,9 +84,15 @@ def test_page_shows_the_issue_in_both_frames_and_updates_without_reload(publicat
         expect(page.locator("#sender")).to_have_text("Fixture Weekly")
         expect(page.locator("#size")).to_contain_text(re.compile(r"email\.html \d+\.\d KB of Gmail's 102\.0 KB"))
         expect(page.locator("#issues option")).to_have_count(1)
-        assert page.locator("#desktop-frame").bounding_box()["width"] >= 600
-        assert 375 <= page.locator("#phone-frame").bounding_box()["width"] <= 400
         desktop = page.frame_locator("#desktop-frame").locator("body")
+        phone = page.frame_locator("#phone-frame").locator("body")
+        viewport = "body => body.ownerDocument.defaultView.innerWidth"
+        assert desktop.evaluate(viewport) == 680, "the desktop frame is as wide as its caption says"
+        assert phone.evaluate(viewport) == 375, "the email sees a 375 px phone viewport, not less"
+        left = page.locator("#desktop-frame").bounding_box()
+        assert page.locator("#phone-frame").bounding_box()["x"] > left["x"] + left["width"], "side by side"
+        expect(page.locator("#check-count")).to_have_text(re.compile(r"check: (all clear|\d+ findings?)"))
+        expect(page.locator("#date")).to_have_text(re.compile(r"^(1 May|May 1)$"))
         desktop.evaluate("body => body.ownerDocument.defaultView.scrollTo(0, 250)")
         page.evaluate("window.__sameDocument = true")
 
@@ -104,6 +110,10 @@ def test_page_shows_the_issue_in_both_frames_and_updates_without_reload(publicat
         expect(page.locator("#text")).to_contain_text("Blossom at last\n===============")
         expect(page.locator("#frames")).to_be_hidden()
         page.click("#tab-email")
+        page.set_viewport_size({"width": 800, "height": 900})
+        top = page.locator("#desktop-frame").bounding_box()
+        assert page.locator("#phone-frame").bounding_box()["y"] >= top["y"] + top["height"], \
+            "a narrow window puts the phone under the desktop frame instead of off screen"
         page.uncheck("#show-phone")
         expect(page.locator("#phone")).to_be_hidden()
         expect(page.locator("#desktop")).to_be_visible()

@@ -58,7 +58,9 @@
     $("from").textContent = state.sender.email ? `From: ${state.sender.name} <${state.sender.email}>` : "";
     $("subject").textContent = state.subject;
     $("preheader").textContent = state.preheader;
-    $("date").textContent = state.date || "";
+    $("date").textContent = state.date
+      ? new Date(`${state.date}T12:00:00`).toLocaleDateString(undefined, { day: "numeric", month: "short" }) : "";
+    $("date").title = state.date || "";
     $("text").textContent = state.text;
     const kb = (n) => (n / 1024).toFixed(1);
     const ratio = state.html_bytes / state.clip_bytes;
@@ -75,8 +77,13 @@
     }
     const checks = state.checks || {};
     $("checks-note").textContent = checks.available ? "" : (checks.note || "");
-    list($("findings"), [...(checks.findings || []), ...state.warnings],
-      checks.available ? "no findings" : "");
+    const findings = [...(checks.findings || []), ...state.warnings];
+    list($("findings"), findings, checks.available ? "no findings" : "");
+    const errors = findings.filter((f) => f.level === "error").length;
+    const count = $("check-count");
+    count.textContent = !checks.available && !findings.length ? "check: not run"
+      : findings.length ? `check: ${findings.length} finding${findings.length === 1 ? "" : "s"}` : "check: all clear";
+    count.className = `check-count${errors ? " bad" : findings.length ? " warn" : ""}`;
     const body = $("stories").tBodies[0];
     body.replaceChildren();
     for (const story of state.stories) {
