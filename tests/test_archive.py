@@ -262,6 +262,11 @@ def test_index_and_pages_in_headless_chromium(pub, run, chromium, tmp_path):
             sizes = page.eval_on_selector_all("img", "els => els.map(e => [e.naturalWidth, e.clientWidth])")
             assert sizes and all(natural > 0 and shown > 0 for natural, shown in sizes), sizes
             assert page.get_by_role("link", name="Blossom arrives late", exact=True).is_visible()
+            page.emulate_media(color_scheme="dark")
+            colours = page.evaluate("() => [getComputedStyle(document.body).backgroundColor,"
+                                    " getComputedStyle(document.querySelector('.nl-web-nav a')).color]")
+            assert colours == ["rgb(18, 18, 18)", "rgb(168, 162, 158)"], "the web bar follows dark mode too"
+            page.emulate_media(color_scheme="light")
             page.get_by_text("All issues of Fixture Weekly").click()
             page.wait_for_load_state("load")
             assert page.url == (out / "index.html").as_uri()

@@ -53,11 +53,15 @@ def web_page(rendered: Rendered, feed: bool) -> str:
             _drop_link(anchor)
     _replace_personal(doc, settings.publication.subscribe_url, settings.publication.name)
     _localise_images(doc, rendered)
-    nav = render_template(theme_dirs(settings.root), "archive/nav.html", _values(rendered, feed))
+    dirs = theme_dirs(settings.root)
+    nav = render_template(dirs, "archive/nav.html", _values(rendered, feed))
     body.insert(0, lxml.html.fragment_fromstring(nav))
     head = doc.head
     for extra in _head_links(rendered, feed):
         head.append(lxml.html.fragment_fromstring(extra))
+    style = lxml.html.Element("style")
+    style.text = render_template(dirs, "archive/web.css", _values(rendered, feed))
+    head.append(style)
     html = lxml.html.tostring(doc, encoding="unicode", doctype="<!doctype html>")
     return mergetags.fill(mergetags.restore(html), web_filler(rendered))
 
