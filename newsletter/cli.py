@@ -319,10 +319,12 @@ def export(obj: Context, *, issue: str | None, platform: str | None, out: Path |
 @click.option("--starttls", is_flag=True, help="Upgrade the connection with STARTTLS.")
 @click.option("--ssl", "use_ssl", is_flag=True, help="Connect with TLS from the start.")
 @click.option("--user", default="", help="Login name; the password comes from NEWSLETTER_SMTP_PASSWORD.")
+@click.option("--timeout", "smtp_timeout", type=click.FloatRange(0.1, 600), default=30.0, show_default=True,
+              help="Seconds to wait for the SMTP server at each step.")
 @click.pass_obj
 @handle_errors
 def send_test(obj: Context, *, issue: str | None, address: str, smtp_host: str, smtp_port: int, starttls: bool,
-              use_ssl: bool, user: str) -> None:
+              use_ssl: bool, user: str, smtp_timeout: float) -> None:
     """Send ISSUE (default: the newest) to one address with a [TEST] subject.
 
     \b
@@ -337,7 +339,7 @@ def send_test(obj: Context, *, issue: str | None, address: str, smtp_host: str, 
     from newsletter.smtp import send_test as send
 
     security = Security(starttls=starttls, ssl=use_ssl)
-    server = server_from(smtp_host, smtp_port, security, user, dict(os.environ))
+    server = server_from(smtp_host, smtp_port, security, user, dict(os.environ), timeout=smtp_timeout)
     settings = obj.settings
     folder = _select(obj, (issue,) if issue else (), False)[0]
     data = send(build_issue(settings, folder), address, server)

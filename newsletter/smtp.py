@@ -40,7 +40,8 @@ class Security:
     ssl: bool = False
 
 
-def server_from(host: str, port: int, flags: Security, user: str, environ: dict[str, str]) -> Server:
+def server_from(host: str, port: int, flags: Security, user: str, environ: dict[str, str], *,
+                timeout: float = 30.0) -> Server:
     """Return the Server for the command-line options; the password only from the environment."""
     starttls, use_ssl = flags.starttls, flags.ssl
     if starttls and use_ssl:
@@ -53,7 +54,7 @@ def server_from(host: str, port: int, flags: Security, user: str, environ: dict[
                          "variable (it is never read from a flag or a file)")
     if user and security == "plain":
         raise UsageError("refusing to send the password unencrypted: add --starttls or --ssl")
-    return Server(host=host, port=port, security=security, user=user, password=password)
+    return Server(host=host, port=port, security=security, user=user, password=password, timeout=timeout)
 
 
 def send_test(rendered: Rendered, to: str, server: Server) -> bytes:
@@ -67,9 +68,16 @@ def send_test(rendered: Rendered, to: str, server: Server) -> bytes:
         with _connect(server) as smtp:
             if server.security == "starttls":
                 smtp.ehlo()
+                if not smtp.has_extn("starttls"):
+                    raise NewsletterError(f"{where} does not offer STARTTLS; use --ssl if it is an implicit-TLS "
+                                          "port (usually 465), or drop --starttls for a local test server")
                 smtp.starttls(context=ssl.create_default_context())
                 smtp.ehlo()
             if server.user:
+                smtp.ehlo_or_helo_if_needed()
+                if not smtp.has_extn("auth"):
+                    raise NewsletterError(f"{where} does not offer AUTH (login) on this connection; drop --user, "
+                                          "or add --starttls or --ssl if it only allows login over TLS")
                 smtp.login(server.user, server.password)
             smtp.send_message(msg, from_addr=address, to_addrs=[to])
     except ssl.SSLCertVerificationError as exc:
@@ -78,9 +86,9 @@ def send_test(rendered: Rendered, to: str, server: Server) -> bytes:
     except ssl.SSLError as exc:
         raise NewsletterError(f"{where}: TLS failed ({exc.reason or exc}); check --ssl (port 465) versus "
                               "--starttls (port 587)") from None
-    except smtplib.SMTPNotSupportedError:
-        raise NewsletterError(f"{where} does not offer STARTTLS; use --ssl, or drop --starttls for a local "
-                              "server") from None
+    except smtplib.SMTPNotSupportedError as exc:
+        raise NewsletterError(f"{where} does not support what was asked ({exc}); check --starttls, --ssl and "
+                              "--user") from None
     except smtplib.SMTPAuthenticationError as exc:
         raise NewsletterError(f"{where} refused the login for {server.user}: {exc.smtp_code} "
                               f"{_text(exc.smtp_error)}; check --user and {PASSWORD_VARIABLE}") from None
@@ -91,12 +99,16 @@ def send_test(rendered: Rendered, to: str, server: Server) -> bytes:
         raise NewsletterError(f"{where} refused the sender {address}: {exc.smtp_code} {_text(exc.smtp_error)}; "
                               "check from_email in newsletter.toml") from None
     except smtplib.SMTPServerDisconnected as exc:
+        if "timed out" in str(exc) and server.security != "ssl":
+            raise NewsletterError(f"{where} sent no greeting within {server.timeout:g} s; if it is an implicit-TLS "
+                                  "port (usually 465) use --ssl, otherwise check --smtp-host and --smtp-port"
+                                  ) from None
         raise NewsletterError(f"{where} closed the connection ({exc}); check --smtp-port and --ssl/--starttls"
                               ) from None
     except smtplib.SMTPException as exc:
         raise NewsletterError(f"{where}: {exc}") from None
     except TimeoutError:
-        raise NewsletterError(f"cannot connect to {where}: timed out after {server.timeout:.0f} s; "
+        raise NewsletterError(f"cannot connect to {where}: timed out after {server.timeout:g} s; "
                               "check --smtp-host and --smtp-port") from None
     except OSError as exc:
         raise NewsletterError(f"cannot connect to {where}: {exc.strerror or exc}; check --smtp-host and "

@@ -34,9 +34,19 @@ class Inbox:
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         """Store the envelope and whether the session was encrypted."""
-        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content,
-                              session.ssl is not None))
+        encrypted = server.transport.get_extra_info("ssl_object") is not None  # STARTTLS or implicit TLS
+        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content, encrypted))
         return "250 OK"
+
+
+class NoAuthInbox(Inbox):
+    """An inbox whose server does not offer AUTH (its EHLO answer drops that line)."""
+
+    async def handle_EHLO(self, server: Any, session: Any, envelope: Any, hostname: str,
+                          responses: list[str]) -> list[str]:
+        """Answer EHLO without the AUTH extension."""
+        session.host_name = hostname
+        return [line for line in responses if not line[4:].upper().startswith("AUTH")]
 
 
 def _free_port() -> int:
@@ -83,16 +93,18 @@ def smtp_server(tmp_path: Path):
     """Return a factory starting aiosmtpd on a free port (optionally STARTTLS and AUTH); stopped afterwards."""
     started: list[Controller] = []
 
-    def start(tls: bool = False) -> tuple[Inbox, int, Path | None]:
-        inbox, port = Inbox(), _free_port()
+    def start(tls: bool = False, implicit: bool = False, auth: bool = True) -> tuple[Inbox, int, Path | None]:
+        inbox, port = (Inbox() if auth else NoAuthInbox()), _free_port()
         options: dict[str, Any] = {}
         cert = None
-        if tls:
+        if tls or implicit:
             cert, key = _certificate(tmp_path)
             context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
             context.load_cert_chain(cert, key)
-            options = {"tls_context": context, "require_starttls": True, "authenticator": _authenticator,
-                       "auth_require_tls": True}
+            # STARTTLS upgrades a plain connection; implicit TLS (--ssl, port 465) is TLS from the first byte.
+            # aiosmtpd only counts a STARTTLS upgrade as TLS for auth_require_tls, so implicit TLS turns it off.
+            options = {"authenticator": _authenticator, "auth_require_tls": not implicit}
+            options |= {"ssl_context": context} if implicit else {"tls_context": context, "require_starttls": True}
         controller = Controller(inbox, hostname="127.0.0.1", port=port, **options)
         controller.start()
         started.append(controller)
@@ -156,6 +168,60 @@ def test_starttls_and_auth(tmp_path: Path, run: Any, smtp_server: Any, monkeypat
     (_, _, content, encrypted), = inbox.messages
     assert encrypted
     _same_message(email.message_from_bytes(content, policy=policy.default), _exported(root, run))
+
+
+def test_implicit_tls_and_auth(tmp_path: Path, run: Any, smtp_server: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """--ssl speaks TLS from the first byte (port 465 style) and logs in over it."""
+    root = sample_publication(tmp_path)
+    inbox, port, cert = smtp_server(implicit=True)
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+    monkeypatch.setenv("NEWSLETTER_SMTP_PASSWORD", "correct horse")
+    result = run("send-test", SLUG, "--to", "tester@example.net", "--smtp-host", "localhost", "--smtp-port",
+                 str(port), "--ssl", "--user", "editor", cwd=root)
+    assert result.exit_code == 0, result.stderr
+    assert f"via localhost:{port} (SSL, as editor)" in result.stdout
+    (mail_from, rcpt, content, encrypted), = inbox.messages
+    assert encrypted and mail_from == "editor@almost.example.org" and rcpt == ["tester@example.net"]
+    _same_message(email.message_from_bytes(content, policy=policy.default), _exported(root, run))
+
+
+def test_ssl_against_a_plain_server_is_a_clear_error(tmp_path: Path, run: Any, smtp_server: Any) -> None:
+    """--ssl against a server that expects STARTTLS (or plain) fails with which flag to try, no traceback."""
+    root = sample_publication(tmp_path)
+    inbox, port, _ = smtp_server()
+    result = run("send-test", SLUG, "--to", "t@example.net", "--smtp-host", "127.0.0.1", "--smtp-port", str(port),
+                 "--ssl", cwd=root)
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"127.0.0.1:{port}: TLS failed") and "--starttls" in result.stderr
+    assert "Traceback" not in result.stderr and inbox.messages == []
+
+
+def test_starttls_against_an_implicit_tls_server_is_a_clear_error(tmp_path: Path, run: Any, smtp_server: Any,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """--starttls against a port that speaks TLS at once (465) says to use --ssl, no traceback."""
+    root = sample_publication(tmp_path)
+    inbox, port, cert = smtp_server(implicit=True)
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+    result = run("send-test", SLUG, "--to", "t@example.net", "--smtp-host", "localhost", "--smtp-port", str(port),
+                 "--starttls", "--timeout", "1.5", cwd=root)
+    assert result.exit_code == 1, result.stdout
+    assert result.stderr.startswith(f"localhost:{port} sent no greeting within 1.5 s; if it is an implicit-TLS port")
+    assert "use --ssl" in result.stderr and "Traceback" not in result.stderr, result.stderr
+    assert inbox.messages == []
+
+
+def test_server_without_auth_is_a_clear_error(tmp_path: Path, run: Any, smtp_server: Any,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """--user against a server that offers no AUTH says so (not a STARTTLS complaint) and sends nothing."""
+    root = sample_publication(tmp_path)
+    inbox, port, cert = smtp_server(tls=True, auth=False)
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+    monkeypatch.setenv("NEWSLETTER_SMTP_PASSWORD", "correct horse")
+    result = run("send-test", SLUG, "--to", "t@example.net", "--smtp-host", "localhost", "--smtp-port", str(port),
+                 "--starttls", "--user", "editor", cwd=root)
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"localhost:{port} does not offer AUTH"), result.stderr
+    assert "drop --user" in result.stderr and inbox.messages == []
 
 
 def test_wrong_password_is_a_clear_error(tmp_path: Path, run: Any, smtp_server: Any,
