@@ -1,9 +1,10 @@
 """Our plain text beside html2text and inscriptis run on our own email.html, plus the render time.
 
 Run: python -m benchmarks.plaintext [--table-only] [ISSUE_FOLDER ...]
-Counts per converter: link URLs of email.html found in the text (and extra repeats), lines wider than
-[text] width, and stray layout characters (lines with table pipes, runs of blank lines, leftover HTML or
-Markdown markup).
+Counts per converter: link URLs of email.html found in the text, how many of them are attached to words
+that say what they are (`text [1]` + `[1] URL`, `text (URL)`, `[text](URL)`, `Label: URL`), and extra
+repeats; lines wider than [text] width (and how many of them could have been broken to fit); stray
+layout characters (lines with table pipes, runs of blank lines, leftover HTML or Markdown markup).
 Target: ours wins on all three; rendering the text of a 10-story issue takes <= 10 ms in process.
 """
 
@@ -35,27 +36,50 @@ def converters(width: int) -> dict[str, Callable[[str], str]]:
         converter.body_width = width
         return converter.handle(html)
 
+    def with_html2text_references(html: str) -> str:
+        converter = html2text.HTML2Text()
+        converter.body_width = width
+        converter.inline_links = False  # `[text][1]` with `[1]: URL` after the paragraph, the closest to ours
+        converter.links_each_paragraph = True
+        return converter.handle(html)
+
     def with_inscriptis(html: str) -> str:
         return get_text(html, ParserConfig(display_links=True))
 
-    return {"html2text": with_html2text, "inscriptis": with_inscriptis, "inscriptis (defaults)": get_text}
+    return {"html2text": with_html2text, "html2text (references)": with_html2text_references,
+            "inscriptis": with_inscriptis, "inscriptis (defaults)": get_text}
 
 
-def counts(text: str, urls: set[str], width: int) -> tuple[str, int, int, str]:
+def counts(text: str, urls: set[str], width: int) -> tuple[str, str, int, str]:
     """Return (URLs kept and repeated, lines over width, stray layout characters, breakdown) for one text."""
     from newsletter.render.text_wrap import display_width
 
     shown = [url.replace("&amp;", "&").removeprefix("mailto:") for url in urls]
-    kept = sum(1 for url in shown if url in text)
-    repeats = sum(max(text.count(url) - 1, 0) for url in shown)
+    found = {url: [m.start() for m in re.finditer(re.escape(url) + r"(?![\w/#?=&%~+-])", text)] for url in shown}
+    kept = sum(1 for url in shown if found[url])
+    attached = sum(1 for url in shown if any(_attached(text, at) for at in found[url]))
+    repeats = sum(max(len(found[url]) - 1, 0) for url in shown)
     lines = text.split("\n")
-    over = sum(1 for line in lines if display_width(line.rstrip()) > width)
+    wide = [line.rstrip() for line in lines if display_width(line.rstrip()) > width]
+    # avoidable: the line could have been broken to fit, i.e. none of its words is wider than a line by itself
+    avoidable = sum(1 for line in wide if max(map(display_width, line.split())) <= width)
+    over = f"{len(wide)} ({avoidable} avoidable)"
     pipes = sum(1 for line in lines if "|" in line)
     blank_runs = len(re.findall(r"\n[ \t]*\n(?:[ \t]*\n)+", text))
     markup = len(MARKUP.findall(text))
     stray = pipes + blank_runs + markup
     detail = f"{pipes} pipes, {blank_runs} blank runs, {markup} markup"
-    return f"{kept}/{len(urls)} ({repeats} repeated)", over, stray, detail
+    return f"{kept}/{len(urls)}, {attached} attached ({repeats} repeated)", over, stray, detail
+
+
+def _attached(text: str, at: int) -> bool:
+    """Return True when the URL at offset `at` is tied to words: after `](`, `(`, `Label: ` or a used `[n]`."""
+    before = text[:at]
+    line = before[before.rfind("\n") + 1:]
+    if re.search(r"(?:\]\(|\w[^\n(]*\(|\w[^\n:]*:\s*)$", before[-300:]):  # [t](URL), text (URL), Label: URL
+        return bool(line.strip()) or bool(re.search(r"\w[^\n]*:\s*$", before[-300:]))
+    marker = re.fullmatch(r"\s*(\[[^\]]+\]):?\s*", line)  # `[1] URL` or `[1]: URL`
+    return bool(marker) and text.count(marker.group(1)) > 1
 
 
 def compare(folder: Path, show: bool) -> list[str]:
@@ -109,7 +133,8 @@ def main() -> None:
     parser.add_argument("--table-only", action="store_true", help="print only the table and the timings")
     args = parser.parse_args()
     folders = args.folders or [PROJECT / "issues" / slug for slug in SAMPLE_ISSUES]
-    rows = ["| issue | converter | link URLs kept | lines over width | stray layout characters |",
+    rows = ["| issue | converter | link URLs kept, attached to their words | lines over width | "
+            "stray layout characters |",
             "|---|---|---|---|---|"]
     for folder in folders:
         rows += compare(folder.resolve(), not args.table_only)
