@@ -246,11 +246,12 @@ def archive(obj: Context, out: Path | None, force: bool, jobs: int | None) -> No
         click.echo(f"rebuilt {len(report.rebuilt)} of {report.total} issue(s)"
                    + (f": {', '.join(report.rebuilt)}" if 0 < len(report.rebuilt) <= 5 else ""))
         click.echo(f"wrote {index}" + (" and feed.xml" if report.feed else ""))
-    else:
+    elif report.total:
         click.echo(f"{index} is up to date ({report.total} issue(s))")
     if report.failed:
         _report(report.failed, settings.root)
-        click.echo("some issues failed; the site keeps their last good page, if they had one", err=True)
+        click.echo("some issues failed; the site keeps their last good page, if they had one" if report.total
+                   else "no issue built, so no site was written: fix the files above and run again", err=True)
         sys.exit(1)
 
 

@@ -272,3 +272,14 @@ def test_index_and_pages_in_headless_chromium(pub, run, chromium, tmp_path):
             assert page.url == (out / "index.html").as_uri()
         finally:
             browser.close()
+
+
+def test_no_site_is_written_when_no_issue_builds(pub, run):
+    for slug in ISSUES:
+        (pub / "issues" / slug / "03-brief.txt").write_text("")
+    result = run("archive", cwd=pub)
+    assert result.exit_code == 1
+    assert f"issues/{SPRING}/03-brief.txt:1: the story is empty" in result.stderr
+    assert "no issue built, so no site was written" in result.stderr
+    assert "rebuilt" not in result.stdout and "wrote" not in result.stdout
+    assert not site(pub).exists()

@@ -99,6 +99,8 @@ def build_archive(settings: Settings, out: Path, *, force: bool = False, jobs: i
                 continue
             copies.update({f"{slug}/{name}": out / slug / name for name in entry["files"]})
         entries.append(entry)
+    if not entries:  # every issue failed and none has a page yet: an empty site helps nobody
+        return ArchiveReport(out, 0, [], failed, _unique(warnings), written=False, feed=feed)
     rebuilt = [slug for slug, built in results.items() if not built.problems]
     order = [e["slug"] for e in entries]
     unchanged = not rebuilt and order == [e["slug"] for e in previous.get("issues", [])]
