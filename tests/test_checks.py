@@ -180,3 +180,17 @@ def test_readme_schema_is_the_one_tests_validate_against() -> None:
     blocks = [b for b in re.findall(r"```json\n(.*?)```", readme, re.DOTALL) if JSON_SCHEMA["title"] in b]
     assert blocks, "README.md must show the `newsletter check --format json` schema"
     assert json.loads(blocks[0]) == JSON_SCHEMA
+
+
+def test_build_prints_the_check_summary_and_still_builds(publication, run) -> None:
+    """`newsletter build` prints check's warnings as path:line, writes the issue and exits 0."""
+    pub = apply(publication(CLEAN), {"ISSUE/02-lido.txt": "Lido\n\nIt  opens.\n\nThe the pool.\n"})
+    result = run("build", cwd=pub)
+    assert result.exit_code == 0, result.output
+    assert "check: 2 warnings (run `newsletter check` for the fixes)" in result.stderr
+    assert f"{ISSUE}/02-lido.txt:3: warning: " in result.stderr
+    assert f"{ISSUE}/02-lido.txt:5: warning: " in result.stderr
+    assert (pub / "dist" / "2024-06-01-summer" / "email.html").is_file()
+    clean = run("build", cwd=apply(pub, {"ISSUE/02-lido.txt": "Lido\n\nIt opens.\n\nThe pool.\n"}))
+    assert clean.exit_code == 0
+    assert "check:" not in clean.stderr
