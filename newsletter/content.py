@@ -288,9 +288,20 @@ def _resolve_image(image: Image, story: Story, issue_dir: Path, settings: Settin
     src = image.src.strip()
     if src.startswith(("http://", "https://")):
         return image
+    where = image.line
+    if where is not None and where >= story.body_line and story.path.suffix == ".md":
+        # markdown-it maps the paragraph; point at the line of the paragraph that holds this image
+        from urllib.parse import unquote
+
+        for offset, row in enumerate(story.source.split("\n")[where - story.body_line:]):
+            if not row.strip():
+                break
+            if src in row or unquote(src) in row:
+                where += offset
+                break
     if not image.alt.strip():
         found.warn(f"image {src!r} has no alt text: describe it for readers who cannot see it",
-                   story.path, image.line)
+                   story.path, where)
     relative = Path(src)
     target = (issue_dir / relative).resolve()
     assets = (settings.root / "assets").resolve()
@@ -300,20 +311,20 @@ def _resolve_image(image: Image, story: Story, issue_dir: Path, settings: Settin
     if relative.is_absolute() or ":" in src or not inside:
         found.error(f"image path {src!r} is outside the issue folder; put the image in the issue's "
                     "images/ folder (or the publication's assets/ folder) and use a relative path",
-                    story.path, image.line)
+                    story.path, where)
         return None
     if not target.is_file():
         found.error(f"image {src!r} not found (paths are relative to the issue folder {issue_dir.name}/)",
-                    story.path, image.line)
+                    story.path, where)
         return None
     if target.suffix.lower() not in IMAGE_TYPES:
-        found.error(f"image {src!r} is not a PNG, JPEG, GIF or WebP file", story.path, image.line)
+        found.error(f"image {src!r} is not a PNG, JPEG, GIF or WebP file", story.path, where)
         return None
     try:
         prepared = prepare_image(target, settings.root)
     except ValueError:
         found.error(f"image {src!r} cannot be read as an image; re-export it as PNG or JPEG",
-                    story.path, image.line)
+                    story.path, where)
         return None
     base = settings.images.base_url.rstrip("/")
     out_src = f"{base}/{story.path.parent.name}/images/{prepared.name}" if base else f"images/{prepared.name}"
@@ -322,6 +333,6 @@ def _resolve_image(image: Image, story: Story, issue_dir: Path, settings: Settin
         found.warn(f"{note}: exports to hosted platforms (Mailchimp, Kit, Brevo, Buttondown, listmonk, Ghost, "
                    "SendGrid, Postmark, Mailgun, SES) need absolute URLs; set [images] base_url, for example to "
                    "the publication url where `newsletter archive` puts them", settings.path)
-    return Image(src=out_src, alt=image.alt, path=prepared.path, line=image.line,
+    return Image(src=out_src, alt=image.alt, path=prepared.path, line=where,
                  width=prepared.width, height=prepared.height)
 

@@ -195,3 +195,14 @@ def test_display_and_pixel_sizes():
     assert images.display_size(3000, 2000) == (552, 368)
     assert images.display_size(40, 30) == (40, 30)
     assert images.pixel_width(3000) == 1104 and images.pixel_width(800) == 800 and images.pixel_width(40) == 40
+
+
+def test_each_image_of_a_paragraph_is_named_at_its_own_line(pub, run):
+    (pub / STORY).write_text("---\ntitle: T\n---\nText.\n\n![Tiny](images/tiny.png)\n![Gone](images/gone.png)\n"
+                             "![Far](../../secret.png) and ![Also gone](images/my%20gone.png)\n")
+    result = run("build", cwd=pub)
+    assert result.exit_code == 1
+    assert f"{STORY}:7: image 'images/gone.png' not found" in result.stderr
+    assert f"{STORY}:8: image path '../../secret.png' is outside the issue folder" in result.stderr
+    assert f"{STORY}:8: image 'images/my%20gone.png' not found" in result.stderr
+    assert "Traceback" not in result.output
