@@ -5,7 +5,10 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import re
+import shutil
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +20,7 @@ COLUMN_WIDTH = 552  # the 600 px column less the theme's padding
 MAX_WIDTH = 1200  # twice the display width, never more than twice the 600 px column
 JPEG_QUALITY = 82
 PROCESS_VERSION = 1  # bump when the processing changes: every cached image is then redone
+CACHE_DAYS = 60  # a processed image no build has used for this long is deleted from the cache
 _FORMATS = {"JPEG": ".jpg", "MPO": ".jpg", "PNG": ".png", "GIF": ".gif", "WEBP": ".webp"}
 _SETTINGS = f"v{PROCESS_VERSION} column={COLUMN_WIDTH} max={MAX_WIDTH} jpeg={JPEG_QUALITY}".encode()
 
@@ -44,6 +48,9 @@ def prepare_image(source: Path, root: Path) -> PreparedImage:
     cached = _lookup(entry)
     if cached is not None:
         return cached
+    if root not in _pruned:  # the cache only grows on a miss: drop what no build has used for months
+        _pruned.add(root)
+        prune_cache(root)
     suffix, output, width, height = _process(data)
     name = f"{key[:12]}-{_safe_stem(source.stem)}{suffix}"
     meta = {"name": name, "width": width, "height": height, "source": source.name}
@@ -55,16 +62,48 @@ def prepare_image(source: Path, root: Path) -> PreparedImage:
     return PreparedImage(name=name, path=entry / name, width=width, height=height)
 
 
+_pruned: set[Path] = set()  # publications whose cache this process has pruned already
+
+
 def _lookup(entry: Path) -> PreparedImage | None:
-    """Return the cached image stored in a cache entry folder, or None."""
+    """Return the cached image stored in a cache entry folder (marking it used), or None."""
     try:
         meta = json.loads((entry / "meta.json").read_text(encoding="utf-8"))
         path = entry / meta["name"]
         if path.is_file():
+            _touch(entry / "meta.json")
             return PreparedImage(name=meta["name"], path=path, width=int(meta["width"]), height=int(meta["height"]))
     except (OSError, ValueError, KeyError, TypeError):
         return None
     return None
+
+
+def _touch(path: Path) -> None:
+    """Record that a cache entry was used today (at most one write a day per entry)."""
+    try:
+        if path.stat().st_mtime < time.time() - 86400:
+            os.utime(path)
+    except OSError:
+        pass  # a read-only cache still works; its entries just age
+
+
+def prune_cache(root: Path, days: float = CACHE_DAYS) -> int:
+    """Delete cached images that no build has used for `days` days (and stale staging folders); return the count."""
+    cutoff = time.time() - days * 86400
+    try:
+        entries = [e for e in cache_dir(root).iterdir() if e.is_dir() and not e.is_symlink()]
+    except OSError:
+        return 0
+    removed = 0
+    for entry in entries:
+        try:
+            used = (entry / "meta.json").stat().st_mtime
+        except OSError:
+            used = entry.lstat().st_mtime  # a staging folder or an interrupted write
+        if used < cutoff:
+            shutil.rmtree(entry, ignore_errors=True)
+            removed += 1
+    return removed
 
 
 def _safe_stem(stem: str) -> str:

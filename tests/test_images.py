@@ -206,3 +206,40 @@ def test_each_image_of_a_paragraph_is_named_at_its_own_line(pub, run):
     assert f"{STORY}:8: image path '../../secret.png' is outside the issue folder" in result.stderr
     assert f"{STORY}:8: image 'images/my%20gone.png' not found" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_the_cache_forgets_images_no_build_used_for_months(pub, run, monkeypatch):
+    import os
+    import time
+
+    assert run("build", cwd=pub).exit_code == 0
+    cache = images.cache_dir(pub)
+    used = {p.name for p in cache.iterdir()}
+    assert len(used) == 6
+    months_ago = time.time() - 100 * 86400
+    for entry in used:  # every entry looks old: a build that uses them marks them used again
+        os.utime(cache / entry / "meta.json", (months_ago, months_ago))
+    assert run("build", cwd=pub).exit_code == 0
+    assert all((cache / e / "meta.json").stat().st_mtime > months_ago + 86400 for e in used)
+
+    unused = cache / ("0" * 64)  # an image no issue uses any more
+    unused.mkdir()
+    (unused / "meta.json").write_text("{}")
+    (cache / ".0000-staging.tmp").mkdir()  # a write that crashed before its rename
+    for path in (unused / "meta.json", unused, cache / ".0000-staging.tmp"):
+        os.utime(path, (months_ago, months_ago))
+    monkeypatch.setattr(images, "_pruned", set())  # a new process
+    Image.new("RGB", (40, 30), BLUE).save(pub / "issues" / SPRING / "images" / "tiny.png")
+    assert run("build", cwd=pub).exit_code == 0
+    left = {p.name for p in cache.iterdir()}
+    assert not {"0" * 64, ".0000-staging.tmp"} & left, "unused for 60 days: deleted"
+    assert used <= left and len(left) == len(used) + 1, "entries in use are kept; the new tiny.png is added"
+
+
+def test_prune_cache_keeps_recent_entries(tmp_path):
+    entry = images.cache_dir(tmp_path) / "abc"
+    entry.mkdir(parents=True)
+    (entry / "meta.json").write_text("{}")
+    assert images.prune_cache(tmp_path) == 0 and entry.is_dir()
+    assert images.prune_cache(tmp_path, days=-1) == 1 and not entry.exists()
+    assert images.prune_cache(tmp_path / "nowhere") == 0
