@@ -356,3 +356,29 @@ def test_issue_menu_lists_every_issue_and_serves_each(publication):
         assert served.get("/issue/2024-06-01-summer")[0] == 301
         assert b'"slug": "2024-05-01-spring"' in served.get("/")[1].replace(b"&quot;", b'"')
     assert f"previewing {SLUG} at" in "".join(served.stdout), "the ISSUE argument picks the issue"
+
+
+@pytest.mark.browser
+def test_check_findings_show_with_their_file_and_line(publication, page):
+    from playwright.sync_api import expect
+
+    pub = publication()
+    story = pub / "issues" / SLUG / "04-case.md"
+    repeated = "The council agreed the new budget for the harbour wall on Tuesday."
+    story.write_text(f"# Case story\n\n{repeated}\n\nMore later.\n\n{repeated}\n")
+    with serve(pub, "--port", "0") as served:
+        page.goto(served.url)
+        expect(title(page, "Case story")).to_be_visible(timeout=15000)
+        findings = page.locator("#findings")
+        case = findings.locator("li", has_text=f"issues/{SLUG}/04-case.md:7")
+        expect(case).to_contain_text("repeats the one on line 3", timeout=10000)
+        expect(case).to_have_class("error")
+        count = page.locator("#check-count")
+        expect(count).to_have_class(re.compile(r"\bbad\b"))
+        shown = int(re.search(r"\d+", count.inner_text()).group())
+        assert shown == findings.locator("li").count() >= 2
+        expect(page.locator("#overlay")).to_be_hidden()
+
+        write(story, f"# Case story\n\n{repeated}\n\nMore later.\n")
+        expect(case).to_have_count(0, timeout=10000)
+        expect(count).to_have_text(f"check: {shown - 1} finding{'' if shown == 2 else 's'}")
