@@ -312,3 +312,66 @@ def test_ses_templates_match_botocore(sample: Path, service: str, operation: str
         assert sum(len(v.encode()) for k, v in content.items() if k.endswith(("Part", "Html", "Text"))
                    and k != "SubjectPart") < 500_000
     assert ParamValidator().validate({"Template": {}}, shape).has_errors() if service == "ses" else True
+
+
+# The fallback as written, and the postal address from newsletter.toml, hold other template syntax too.
+QUOTED_STORY = 'Quoted fallback\n\nHello {{ first_name | default: \'Mx "Reader"\' }}.\n'
+ADDRESS = "Unit [4], {{ Mill }} Yard, 10%recipient.x% Lane, *|Box|* 9"
+QUOTED_TAG = {
+    "brevo": "{{ contact.FIRSTNAME | default: 'Mx \"Reader\"' }}",
+    "kit": "{{ subscriber.first_name | default: 'Mx \"Reader\"' }}",
+    "buttondown": "{{ subscriber.metadata.first_name|default:'Mx \"Reader\"' }}",
+    "sendgrid": "{{insert first_name 'default=Mx \"Reader\"'}}",
+    "listmonk": '{{ .Subscriber.FirstName | default `Mx "Reader"` }}',
+    "ses": '{{#if first_name}}{{first_name}}{{else}}Mx "Reader"{{/if}}',
+    "campaign-monitor": '[firstname,fallback=Mx "Reader"]',
+}
+
+
+@pytest.fixture(scope="module")
+def quoted(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Export a story whose fallback holds double quotes, with a postal address full of template syntax."""
+    root = tmp_path_factory.mktemp("quoted") / "basic"
+    shutil.copytree(FIXTURES / "basic", root)
+    add_base_url(root)
+    config = root / "newsletter.toml"
+    config.write_text(config.read_text().replace('"1 Test Street, Testville"', json.dumps(ADDRESS)))
+    (root / "issues" / "2024-05-01-spring" / "04-quoted.txt").write_text(QUOTED_STORY, encoding="utf-8")
+    for platform in PLATFORMS:
+        code, _, err = _export(root, "2024-05-01-spring", *_args(platform))
+        assert code == 0, err
+    return root
+
+
+@pytest.mark.parametrize("platform", sorted(QUOTED_TAG))
+def test_fallback_quotes_use_the_platforms_other_string_quote(quoted: Path, platform: str) -> None:
+    """A fallback holding " is delimited by the platform's other string quote (Go: a raw `string`)."""
+    parts = _parts(quoted, "2024-05-01-spring", platform)
+    for body in [parts.html] + ([parts.text] if parts.text is not None else []):
+        assert f"Hello {QUOTED_TAG[platform]}." in " ".join(body.split()), platform
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_literal_values_from_the_config_are_escaped(quoted: Path, platform: str) -> None:
+    """A postal address written out literally (where the platform has no address tag) parses as text."""
+    parts = _parts(quoted, "2024-05-01-spring", platform)
+    if platform in ("mailchimp", "kit", "sendgrid"):  # these fill their own address tag
+        assert ADDRESS not in htmllib.unescape(parts.html)
+        return
+    html = htmllib.unescape(re.search(r'class="[^"]*nl-address[^"]*"[^>]*>(.*?)</p>', parts.html, re.S).group(1))
+    assert html == ADDRESS
+    raw = re.search(r'nl-address[^>]*>(.*?)</p>', parts.html, re.S).group(1)
+    assert not re.search(OPENERS.get(platform, CURLY), raw), raw
+    if parts.text is not None:
+        line = next(line for line in parts.text.splitlines() if "Yard" in line or "Unit" in line)
+        assert ADDRESS.replace(" ", "") in "".join(parts.text.split()).replace("\u200b", "")
+        assert not re.search(OPENERS.get(platform, CURLY) + "(?!\u200b)", line), line
+
+
+def test_mailgun_says_it_drops_the_first_name_fallback(quoted: Path) -> None:
+    """Mailgun's %recipient_fname% has no fallback: the export says so, naming the fallback it cannot keep."""
+    code, out, err = _export(quoted, "2024-05-01-spring", *_args("mailgun"))
+    assert code == 0 and "exported to mailgun" in out
+    assert "Mailgun has no fallback for %recipient_fname%" in err and "'Mx \"Reader\"'" in err
+    code, _, err = _export(quoted, "2024-05-01-spring", *_args("brevo"))
+    assert code == 0 and "no fallback" not in err

@@ -65,6 +65,8 @@ class Dialect:
     tags: Mapping[str, str]
     first_name: str
     first_name_fallback: str = ""
+    # The quote characters that delimit a string in the platform's syntax, in order of preference.
+    string_quotes: str = "\"'"
 
     @property
     def unsubscribe(self) -> str:
@@ -74,7 +76,7 @@ class Dialect:
     def value(self, rendered: Rendered, name: str, fallback: str, *, for_html: bool) -> str:
         """Return the platform's tag for a neutral tag, or the literal value where it has none."""
         if name == "first_name":
-            return self.first_name_fallback.format(fallback=fallback) if fallback and self.first_name_fallback \
+            return self.with_fallback(fallback, for_html=for_html) if fallback and self.first_name_fallback \
                 else self.first_name
         if name in self.tags:
             return self.tags[name]
@@ -86,7 +88,22 @@ class Dialect:
         }.get(name, "")
         if not literal and name == "preferences_url":
             return self.unsubscribe
-        return htmllib.escape(literal) if for_html else literal
+        # A literal from newsletter.toml is text too: the platform must not parse it as a tag.
+        return escape_html(htmllib.escape(literal), self.families) if for_html else escape_text(literal, self.families)
+
+    def with_fallback(self, fallback: str, *, for_html: bool) -> str:
+        """Return the first-name tag with the writer's fallback, which stays literal text for the platform."""
+        text = escape_html(fallback, self.families) if for_html else escape_text(fallback, self.families)
+        template = self.first_name_fallback
+        quoted = re.search(r'"([^"]*\{fallback\}[^"]*)"', template)
+        if quoted and '"' in text:
+            # The fallback holds the string's own quote: delimit it with the platform's other string quote.
+            quote = next((q for q in self.string_quotes if q not in text), "")
+            if quote:
+                template = template.replace(quoted.group(0), quote + quoted.group(1) + quote)
+            else:
+                text = text.replace('"', "\u201d")
+        return template.format(fallback=text)
 
 
 @dataclass

@@ -23,6 +23,7 @@ DIALECT = Dialect(
           "preferences_url": "{{ ManageURL }}", "email": "{{ .Subscriber.Email }}"},
     first_name="{{ .Subscriber.FirstName }}",
     first_name_fallback='{{{{ .Subscriber.FirstName | default "{fallback}" }}}}',
+    string_quotes='"`',  # Go: 'x' is a rune, `x` a raw string
 )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shlex
 from email.headerregistry import Address
 
+from newsletter import mergetags
 from newsletter.errors import UsageError
 from newsletter.exporters.common import (
     Bundle,
@@ -46,7 +47,13 @@ def export(rendered: Rendered, options: Options) -> Bundle:
         fields["h:Reply-To"] = pub.reply_to
     form = " ".join(f"--form-string {shlex.quote(f'{key}={item}')}" for key, value in fields.items()
                     if key not in ("html", "text") for item in (value if isinstance(value, list) else [value]))
+    fallbacks = sorted({m.group(2) for m in mergetags.MARKED.finditer(rendered.html + rendered.text)
+                        if m.group(1) == "first_name" and m.group(2)})
+    notes = [f"note: Mailgun has no fallback for %recipient_fname%: readers without a first name see nothing "
+             f"where the story says {', '.join(map(repr, fallbacks))}; set a first name on every list member "
+             "or drop the tag"] if fallbacks else []
     return Bundle(
+        notes=notes,
         files={"message.json": to_json(fields), "email.html": mail.html.encode("utf-8"),
                "email.txt": mail.text.encode("utf-8")},
         describe={
