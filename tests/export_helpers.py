@@ -46,7 +46,8 @@ FIRST_NAME = {
     "mailchimp": "*|IF:FNAME|**|FNAME|**|ELSE:|*there*|END:IF|*",
     "ses": "{{#if first_name}}{{first_name}}{{else}}there{{/if}}",
     "sendgrid": '{{insert first_name "default=there"}}',
-    "postmark": "{{#first_name}}{{first_name}}{{/first_name}}{{^first_name}}there{{/first_name}}",
+    # Postmark's templates FAQ: `Dear {{#name}}{{.}}{{/name}}{{^name}}…{{/name}}` (Mustachio scopes the section).
+    "postmark": "{{#first_name}}{{.}}{{/first_name}}{{^first_name}}there{{/first_name}}",
     "mailgun": "%recipient_fname%",
     "listmonk": '{{ .Subscriber.FirstName | default "there" }}',
     "buttondown": '{{ subscriber.metadata.first_name|default:"there" }}',

@@ -8,6 +8,7 @@ import re
 import shutil
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -311,7 +312,8 @@ def test_ses_templates_match_botocore(sample: Path, service: str, operation: str
         content = payload.get("Template") or payload["TemplateContent"]
         assert sum(len(v.encode()) for k, v in content.items() if k.endswith(("Part", "Html", "Text"))
                    and k != "SubjectPart") < 500_000
-    assert ParamValidator().validate({"Template": {}}, shape).has_errors() if service == "ses" else True
+    broken = {"Template": {"SubjectPart": "x"}} if service == "ses" else {"TemplateContent": {"Subject": "x"}}
+    assert ParamValidator().validate(broken, shape).has_errors()  # no TemplateName: the validator can fail
 
 
 # The fallback as written, and the postal address from newsletter.toml, hold other template syntax too.
@@ -375,3 +377,23 @@ def test_mailgun_says_it_drops_the_first_name_fallback(quoted: Path) -> None:
     assert "Mailgun has no fallback for %recipient_fname%" in err and "'Mx \"Reader\"'" in err
     code, _, err = _export(quoted, "2024-05-01-spring", *_args("brevo"))
     assert code == 0 and "no fallback" not in err
+
+
+def test_out_folder_and_what_the_export_prints(tmp_path: Path, run: Any) -> None:
+    """--out writes there (per issue with --all); the output names each file, what it is, and the next step."""
+    root = sample_publication(tmp_path)
+    result = run("export", SLUGS[1], "--to", "mailchimp", "--out", "elsewhere", cwd=root)
+    assert result.exit_code == 0, result.stderr
+    folder = root / "elsewhere"
+    assert sorted(p.name for p in folder.iterdir()) == ["campaign.json", "content.json", "email.txt", "mailchimp.zip"]
+    assert not (root / "dist" / SLUGS[1] / "export").exists()
+    lines = result.stdout.splitlines()
+    assert lines[0] == "exported to mailchimp: elsewhere/"
+    for name in ("mailchimp.zip", "campaign.json", "content.json", "email.txt"):
+        assert any(line.split()[0] == name and len(line.split()) > 2 for line in lines[1:5]), name
+    steps = lines[lines.index("next:") + 1:]
+    assert "Import zip" in steps[0] and "--audience LIST_ID" in steps[1]
+    result = run("export", "--all", "--to", "eml", "--out", "all", cwd=root)
+    assert result.exit_code == 0, result.stderr
+    assert sorted(p.name for p in (root / "all").iterdir()) == sorted(SLUGS)
+    assert all((root / "all" / slug / f"{slug}.eml").is_file() for slug in SLUGS)

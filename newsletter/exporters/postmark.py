@@ -11,7 +11,8 @@ DIALECT = Dialect(
     families=("curly",),
     tags={"unsubscribe_url": "{{{ pm:unsubscribe }}}", "email": "{{email}}"},
     first_name="{{first_name}}",
-    first_name_fallback="{{{{#first_name}}}}{{{{first_name}}}}{{{{/first_name}}}}"
+    # Mustachio scopes a section to its value: inside {{#first_name}} the name is {{.}} (Postmark's templates FAQ).
+    first_name_fallback="{{{{#first_name}}}}{{{{.}}}}{{{{/first_name}}}}"
                         "{{{{^first_name}}}}{fallback}{{{{/first_name}}}}",
 )
 
