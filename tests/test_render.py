@@ -112,3 +112,15 @@ def test_dark_mode_keeps_linked_titles_in_the_text_colour(browser, sample_build)
     assert title == "rgb(232, 230, 227)"
     assert link == "rgb(138, 180, 248)"
     page.close()
+
+
+@pytest.mark.browser
+def test_dark_mode_dims_the_rules(browser, sample_build):
+    page = browser.new_page(viewport={"width": 600, "height": 900}, color_scheme="dark")
+    page.goto((sample_build / SAMPLES[0] / "email.html").as_uri())
+    rule = page.evaluate("getComputedStyle(document.querySelector('hr.nl-rule')).borderTopColor")
+    cell = page.evaluate("getComputedStyle(document.querySelector('.nl-text td')).borderBottomColor")
+    pull = page.evaluate("getComputedStyle(document.querySelector('blockquote.nl-pull')).borderLeftColor")
+    assert rule == cell == "rgb(58, 58, 58)"
+    assert pull == "rgb(179, 38, 30)", "the pull quote keeps the accent colour"
+    page.close()
