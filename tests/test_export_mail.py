@@ -129,8 +129,8 @@ def _spamassassin_score(path: Path, home: Path) -> tuple[float, str]:
 
 @pytest.mark.parametrize("slug", [BRIDGE, FERRY])
 def test_sample_issue_scores_under_one_with_spamassassin(tmp_path: Path, slug: str) -> None:
-    """The sample issues score under 1.0 with SpamAssassin run offline."""
+    """The sample issues score under 0.5 with SpamAssassin run offline (the issue asks for under 1.0)."""
     root = sample_publication(tmp_path)
     _eml(root, slug)
     score, report = _spamassassin_score(root / "dist" / slug / "export" / "eml" / f"{slug}.eml", tmp_path)
-    assert score < 1.0, report[report.find("Content analysis"):]
+    assert score < 0.5, report[report.find("Content analysis"):]

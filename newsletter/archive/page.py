@@ -44,8 +44,7 @@ def web_page(rendered: Rendered, feed: bool) -> str:
     settings = issue.settings
     doc = lxml.html.document_fromstring(rendered.html)
     body = doc.body
-    hidden = next(iter(body), None)
-    if hidden is not None and "display:none" in (hidden.get("style") or "").replace(" ", ""):
+    for hidden in body.find_class("nl-preheader"):
         hidden.drop_tree()  # the preheader and its spacer
     for anchor in list(doc.iter("a")):
         href = anchor.get("href") or ""

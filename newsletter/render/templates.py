@@ -23,6 +23,9 @@ if TYPE_CHECKING:
 
 MAIN_TEMPLATE = "email.mjml"
 INLINE_CSS = "inline.css"
+# Zero-width joiners and non-breaking spaces after the preheader fill the inbox preview, so the body's
+# first words ("View in browser", the masthead) do not show after it.
+PREHEADER_SPACER = Markup("&zwnj;&nbsp;" * 60)
 
 
 def default_theme_dir() -> Path:
@@ -122,6 +125,7 @@ def context(issue: Issue, logo_src: str = "") -> dict[str, Any]:
         },
         "stories": stories,
         "logo_src": logo_src,
+        "preheader_spacer": PREHEADER_SPACER,
     }
 
 
