@@ -55,17 +55,26 @@ def test_nothing_scrolls_sideways(browser, sample_build, slug, width):
     page.close()
 
 
-@pytest.mark.browser
-def test_dark_mode_palette_applies(browser, sample_build):
+@pytest.fixture
+def dark_page(browser, sample_build):
+    """Return the first sample issue opened at 600 px with the reader's system in dark mode."""
     page = browser.new_page(viewport={"width": 600, "height": 900}, color_scheme="dark")
     page.goto((sample_build / SAMPLES[0] / "email.html").as_uri())
-    background = page.evaluate("getComputedStyle(document.querySelector('.nl-card td')).backgroundColor")
-    color = page.evaluate("getComputedStyle(document.querySelector('.nl-story p:not([class])')).color")
-    assert background == "rgb(30, 30, 30)"
-    assert color == "rgb(232, 230, 227)"
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{SAMPLES[0]}-dark.png"), full_page=True)
+    yield page
     page.close()
+
+
+def computed(page, selector: str, prop: str) -> str:
+    """Return the computed value of a CSS property of the first element matching selector."""
+    return page.evaluate(f"getComputedStyle(document.querySelector({selector!r})).{prop}")
+
+
+@pytest.mark.browser
+def test_dark_mode_palette_applies(dark_page):
+    assert computed(dark_page, ".nl-card td", "backgroundColor") == "rgb(30, 30, 30)"
+    assert computed(dark_page, ".nl-story p:not([class])", "color") == "rgb(232, 230, 227)"
+    ARTIFACTS.mkdir(exist_ok=True)
+    dark_page.screenshot(path=str(ARTIFACTS / f"{SAMPLES[0]}-dark.png"), full_page=True)
 
 
 @pytest.mark.browser
@@ -104,23 +113,14 @@ def test_no_mjml_left_and_head_styles_kept(sample_build, slug):
 
 
 @pytest.mark.browser
-def test_dark_mode_keeps_linked_titles_in_the_text_colour(browser, sample_build):
-    page = browser.new_page(viewport={"width": 600, "height": 900}, color_scheme="dark")
-    page.goto((sample_build / SAMPLES[0] / "email.html").as_uri())
-    title = page.evaluate("getComputedStyle(document.querySelector('a.nl-title-link')).color")
-    link = page.evaluate("getComputedStyle(document.querySelector('.nl-story p:not([class]) a')).color")
-    assert title == "rgb(232, 230, 227)"
-    assert link == "rgb(138, 180, 248)"
-    page.close()
+def test_dark_mode_keeps_linked_titles_in_the_text_colour(dark_page):
+    assert computed(dark_page, "a.nl-title-link", "color") == "rgb(232, 230, 227)"
+    assert computed(dark_page, ".nl-story p:not([class]) a", "color") == "rgb(138, 180, 248)"
 
 
 @pytest.mark.browser
-def test_dark_mode_dims_the_rules(browser, sample_build):
-    page = browser.new_page(viewport={"width": 600, "height": 900}, color_scheme="dark")
-    page.goto((sample_build / SAMPLES[0] / "email.html").as_uri())
-    rule = page.evaluate("getComputedStyle(document.querySelector('hr.nl-rule')).borderTopColor")
-    cell = page.evaluate("getComputedStyle(document.querySelector('.nl-text td')).borderBottomColor")
-    pull = page.evaluate("getComputedStyle(document.querySelector('blockquote.nl-pull')).borderLeftColor")
+def test_dark_mode_dims_the_rules(dark_page):
+    rule = computed(dark_page, "hr.nl-rule", "borderTopColor")
+    cell = computed(dark_page, ".nl-text td", "borderBottomColor")
     assert rule == cell == "rgb(58, 58, 58)"
-    assert pull == "rgb(179, 38, 30)", "the pull quote keeps the accent colour"
-    page.close()
+    assert computed(dark_page, "blockquote.nl-pull", "borderLeftColor") == "rgb(179, 38, 30)", "accent kept"
