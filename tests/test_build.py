@@ -252,3 +252,20 @@ def test_the_command_line_starts_the_inlining_worker():
                             check=False)
     assert result.returncode == 0, result.stderr
     assert 'style="color:red"' in result.stdout
+
+
+def test_a_worker_answer_nobody_collected_is_never_given_to_the_next_request():
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "NEWSLETTER_INLINE_WORKER"}
+    code = ("from newsletter.render import inline\n"
+            "with inline.background_inliner() as worker:\n"
+            "    worker('<html><body><p class=\"x\">first</p></body></html>', '.x { color: red }')\n"
+            "    finish = worker('<html><body><p class=\"x\">second</p></body></html>', '.x { color: blue }')\n"
+            "    print(finish())\n")
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60,
+                            check=False)
+    assert result.returncode == 0, result.stderr
+    assert 'style="color:blue">second' in result.stdout and "first" not in result.stdout

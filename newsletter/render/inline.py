@@ -128,6 +128,7 @@ class BackgroundInliner:
 
         self._conn: Any = None
         self._process: Any = None
+        self._sent = 0  # requests are numbered so an answer nobody collected is never taken for another's
         wanted = os.environ.get("NEWSLETTER_INLINE_WORKER", "1") != "0"
         if wanted and threading.active_count() == 1 and (os.cpu_count() or 1) > 1 and hasattr(os, "fork"):
             context = multiprocessing.get_context("fork")
@@ -139,21 +140,25 @@ class BackgroundInliner:
     def prepare(self, css: str | None) -> None:
         """Warm the worker up with the theme's own CSS, as soon as it is known."""
         if self._conn is not None and css:
-            self._conn.send(("warm", _WARM_HTML, css))
+            self._conn.send((0, _WARM_HTML, css))
 
     def __call__(self, html: str, css: str) -> Callable[[], str]:
         """Start inlining css into html, in the worker when there is one."""
         if self._conn is None:
             return inline_now(html, css)
-        self._conn.send(("inline", html, css))
-        return self._receive
+        self._sent += 1
+        self._conn.send((self._sent, html, css))
+        return functools.partial(self._receive, self._sent)
 
-    def _receive(self) -> str:
-        """Wait for the worker's answer; re-raise what it raised."""
-        try:
-            ok, value = self._conn.recv()
-        except EOFError:
-            raise RenderError("the CSS inlining worker stopped unexpectedly; run again") from None
+    def _receive(self, number: int) -> str:
+        """Wait for the worker's answer to request `number` (skipping older ones); re-raise what it raised."""
+        while True:
+            try:
+                answered, ok, value = self._conn.recv()
+            except EOFError:
+                raise RenderError("the CSS inlining worker stopped unexpectedly; run again") from None
+            if answered == number:
+                break
         if not ok:
             raise value
         return value
@@ -183,19 +188,20 @@ def background_inliner() -> BackgroundInliner:
 
 
 def _serve(conn: Any, parent_end: Any) -> None:
-    """Worker loop: import premailer, then answer ("warm"|"inline", html, css) requests until the pipe closes."""
+    """Worker loop: import premailer, then answer (number, html, css) requests until the pipe closes.
+
+    Request 0 only warms premailer's caches up and gets no answer.
+    """
     parent_end.close()  # the forked copy of the main process's end would keep the pipe open forever
     _premailer_class()
     while True:
         try:
-            kind, html, css = conn.recv()
+            number, html, css = conn.recv()
         except (EOFError, OSError):
             return
         try:
-            result = inline_css(html, css)
+            answer = (number, True, inline_css(html, css))
         except RenderError as exc:
-            if kind == "inline":
-                conn.send((False, exc))
-            continue
-        if kind == "inline":
-            conn.send((True, result))
+            answer = (number, False, exc)
+        if number:
+            conn.send(answer)
