@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -210,9 +210,3 @@ def _report(ctx: Context, findings: list[Finding]) -> IssueReport:
                for s in ctx.issue.stories]
     html_bytes = ctx.html_bytes()
     return IssueReport(ctx.issue.slug, ctx.issue.path, findings, stories, html_bytes)
-
-
-def iter_findings(reports: Iterable[IssueReport]) -> Iterator[Finding]:
-    """Yield every finding of several reports."""
-    for report in reports:
-        yield from report.findings

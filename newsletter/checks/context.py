@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from newsletter.content import ISSUE_FILE
 from newsletter.errors import NewsletterError
-from newsletter.files import key_line, read_text
+from newsletter.files import key_line, read_text, table_line
 
 if TYPE_CHECKING:
     from markdown_it.token import Token
@@ -50,6 +50,7 @@ class Context:
     story_files: list[Path] = field(default_factory=list)
     online: bool = False
     link_timeout: float = 10.0
+    _html_bytes: int | None = field(default=None, init=False, repr=False)
 
     @property
     def meta_path(self) -> Path:
@@ -62,13 +63,15 @@ class Context:
         return self.settings.path
 
     def html_bytes(self) -> int | None:
-        """Return the size of email.html as build writes it, or None when the issue does not render."""
+        """Return the size of email.html as build writes it (measured once), or None when it does not render."""
         if self.rendered is None:
             return None
-        from newsletter.build import preview_filler
-        from newsletter.mergetags import fill
+        if self._html_bytes is None:
+            from newsletter.build import preview_filler
+            from newsletter.mergetags import fill
 
-        return len(fill(self.rendered.html, preview_filler(self.rendered)).encode("utf-8"))
+            self._html_bytes = len(fill(self.rendered.html, preview_filler(self.rendered)).encode("utf-8"))
+        return self._html_bytes
 
     def lines(self, path: Path) -> list[str]:
         """Return a file's lines (cached), or none when it cannot be read."""
@@ -80,8 +83,7 @@ class Context:
 
     def config_line(self, table: str, key: str = "") -> int | None:
         """Return the line of a key (or of the table header) in newsletter.toml."""
-        text = "\n".join(self.lines(self.config_path))
-        return key_line(text, table, key) or (key_line(text, table, "") if key else None)
+        return config_line(self.settings, table, key)
 
     def front_line(self, story: Story, key: str) -> int | None:
         """Return the line of a front-matter key in a Markdown story."""
@@ -119,6 +121,12 @@ class Context:
     def all_blocks(self) -> list[Block]:
         """Return the intro's blocks, then every story's."""
         return [*self.intro_blocks(), *(b for story in self.issue.stories for b in self.blocks(story))]
+
+
+def config_line(settings: Settings, table: str, key: str = "") -> int | None:
+    """Return the line of a key in newsletter.toml, else of its `[table]` header, else None."""
+    text = "\n".join(_lines(settings.path))
+    return (key_line(text, table, key) if key else None) or table_line(text, table)
 
 
 def reading_minutes(words: int) -> int:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import time
 from collections.abc import Iterable, Iterator
@@ -126,10 +125,8 @@ def _load_cache(folder: Path) -> dict[str, LinkResult]:
 
 
 def _save_cache(folder: Path, results: dict[str, LinkResult]) -> None:
-    """Write the links that worked to the cache through the one writer."""
-    from newsletter.errors import NewsletterError
-    from newsletter.writer import write_tree
+    """Write the links that worked to the cache file (one that cannot be written only costs time)."""
+    from newsletter.writer import write_cache_file
 
     data = {url: {k: v for k, v in asdict(r).items() if k not in {"url", "error"}} for url, r in results.items()}
-    with contextlib.suppress(OSError, NewsletterError):  # a cache that cannot be written only costs time
-        write_tree(folder, {"links.json": json.dumps(data, indent=1).encode("utf-8")})
+    write_cache_file(folder / "links.json", json.dumps(data, indent=1).encode("utf-8"))

@@ -14,8 +14,7 @@ from typing import Any
 
 from newsletter import mergetags
 from newsletter.config import Settings
-from newsletter.errors import ConfigError, NewsletterError
-from newsletter.files import key_line, read_text, table_line
+from newsletter.errors import ConfigError
 from newsletter.model import Rendered
 
 ZWSP = "\u200b"
@@ -168,12 +167,10 @@ def sender(settings: Settings) -> tuple[str, str]:
 
 
 def _line(settings: Settings, table: str, key: str = "") -> int | None:
-    """Return the line of a key (or table) in newsletter.toml, when present."""
-    try:
-        text = read_text(settings.path)
-    except NewsletterError:
-        return None
-    return (key_line(text, table, key) if key else None) or table_line(text, table)
+    """Return the line of a key (or table) in newsletter.toml, when present (the one lookup `check` uses)."""
+    from newsletter.checks.context import config_line
+
+    return config_line(settings, table, key)
 
 
 def config_error(settings: Settings, message: str, table: str, key: str = "") -> ConfigError:
