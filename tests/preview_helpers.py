@@ -10,7 +10,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +18,58 @@ from urllib.parse import urlsplit
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
+# Bounds, not expected durations: on an idle machine every wait ends in well under a second, but a machine
+# busy with other processes (CI, a parallel build) can be many times slower, and a test must not fail for that.
+WAIT = 60.0  # seconds: the preview starting, stopping after Ctrl-C, a rebuild showing up
+WAIT_MS = int(WAIT * 1000)  # the same bound for Playwright's expect()
+
+
+def get(port: int, path: str, host: str | None = None) -> tuple[int, bytes]:
+    """Send a GET with the path exactly as written (no normalising) and return status and body."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=WAIT)
+    try:
+        conn.putrequest("GET", path, skip_host=host is not None, skip_accept_encoding=True)
+        if host is not None:
+            conn.putheader("Host", host)
+        conn.endheaders()
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
+def first_line(port: int, path: str) -> tuple[int, str]:
+    """Open an endless response (the event stream) and return its status and first line of body."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=WAIT)
+    try:
+        conn.request("GET", path)
+        response = conn.getresponse()
+        return response.status, response.readline().decode("utf-8")
+    finally:
+        conn.close()
+
+
+def wait_for(condition: Callable[[], object], timeout: float = WAIT) -> bool:
+    """Poll condition until it is true or the timeout ends."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.02)
+    return bool(condition())
+
+
+def eventually(action: Callable[[], object], condition: Callable[[], object], timeout: float = WAIT) -> bool:
+    """Do action, then again each second, until condition holds: a watcher still starting may miss the first.
+
+    Saving a file twice is what an editor does anyway; what is asserted, that the change shows, is unchanged.
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        action()
+        if wait_for(condition, min(1.0, max(0.0, deadline - time.monotonic()))):
+            return True
+    return bool(condition())
 
 
 @dataclass
@@ -28,6 +80,7 @@ class Served:
     url: str
     stdout: list[str] = field(default_factory=list)
     stderr: list[str] = field(default_factory=list)
+    pumps: list[threading.Thread] = field(default_factory=list)
 
     @property
     def port(self) -> int:
@@ -36,27 +89,21 @@ class Served:
 
     def get(self, path: str, host: str | None = None) -> tuple[int, bytes]:
         """Send a GET with the path exactly as written (no normalising) and return status and body."""
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
-        try:
-            conn.putrequest("GET", path, skip_host=host is not None, skip_accept_encoding=True)
-            if host is not None:
-                conn.putheader("Host", host)
-            conn.endheaders()
-            response = conn.getresponse()
-            return response.status, response.read()
-        finally:
-            conn.close()
+        return get(self.port, path, host)
 
     def stop(self) -> int:
-        """Press Ctrl-C and return the exit code."""
+        """Press Ctrl-C and return the exit code (waiting a bounded while: a busy machine is slow)."""
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGINT)
         try:
-            return self.process.wait(timeout=15)
+            return self.process.wait(timeout=WAIT)
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
             raise
+        finally:
+            for pump in self.pumps:  # the last lines may still be in the pipe when the process has exited
+                pump.join(timeout=WAIT)
 
 
 def _pump(stream: object, sink: list[str], lines: queue.Queue[str] | None) -> None:
@@ -78,19 +125,27 @@ def serve(pub: Path, *args: str) -> Iterator[Served]:
     out: list[str] = []
     err: list[str] = []
     lines: queue.Queue[str] = queue.Queue()
-    threading.Thread(target=_pump, args=(process.stdout, out, lines), daemon=True).start()
-    threading.Thread(target=_pump, args=(process.stderr, err, None), daemon=True).start()
-    deadline = time.monotonic() + 30
+    pumps = [threading.Thread(target=_pump, args=(process.stdout, out, lines), daemon=True),
+             threading.Thread(target=_pump, args=(process.stderr, err, None), daemon=True)]
+    for pump in pumps:
+        pump.start()
+    deadline = time.monotonic() + WAIT
     url = ""
     while not url:
         try:
-            line = lines.get(timeout=max(0.1, deadline - time.monotonic()))
+            line = lines.get(timeout=0.1)
         except queue.Empty:
+            if process.poll() is None and time.monotonic() < deadline:
+                continue
             process.kill()
-            raise AssertionError(f"preview did not start; stderr: {''.join(err)}") from None
+            process.wait()
+            for pump in pumps:
+                pump.join(timeout=WAIT)
+            raise AssertionError(f"preview did not start within {WAIT:.0f} s (exit code {process.returncode}); "
+                                 f"stderr: {''.join(err)}") from None
         if " at http://" in line:
             url = line.rsplit(" at ", 1)[1].strip()
-    served = Served(process, url, out, err)
+    served = Served(process, url, out, err, pumps)
     try:
         yield served
     finally:

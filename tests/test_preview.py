@@ -6,8 +6,6 @@ import json
 import re
 import shutil
 import socket
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,9 +15,10 @@ from PIL import Image
 
 from newsletter.config import load_settings
 from newsletter.preview import Preview, PreviewServer
-from newsletter.preview.checks import NOT_AVAILABLE, run_checks
+from newsletter.preview.checks import run_checks
 from newsletter.preview.views import email_view
-from tests.preview_helpers import CHROMIUM_ARGS, serve, write
+from newsletter.preview.watch import Watcher
+from tests.preview_helpers import CHROMIUM_ARGS, WAIT_MS, eventually, first_line, get, serve, wait_for, write
 
 SLUG = "2024-05-01-spring"
 LEAD = Path("issues") / SLUG / "01-lead.md"
@@ -54,8 +53,9 @@ def title(page: Any, text: str, frame: str = "#desktop-frame") -> Any:
 @pytest.fixture(scope="module")
 def browser(chromium: str) -> Iterator[object]:
     """Launch Debian's chromium headless through Playwright (never a downloaded browser)."""
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=WAIT_MS)  # a bound for a busy machine; an idle one answers in milliseconds
     with sync_playwright() as pw:
         launched = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         yield launched
@@ -66,6 +66,7 @@ def browser(chromium: str) -> Iterator[object]:
 def page(browser: object) -> Iterator[object]:
     """Return a fresh browser page."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})  # type: ignore[attr-defined]
+    context.set_default_timeout(WAIT_MS)
     yield context.new_page()
     context.close()
 
@@ -78,7 +79,7 @@ def test_page_shows_the_issue_in_both_frames_and_updates_without_reload(publicat
     with serve(pub, "--port", "0") as served:
         page.goto(served.url)
         for frame in ("#desktop-frame", "#phone-frame"):
-            expect(title(page, "Blossom arrives late", frame)).to_be_visible(timeout=15000)
+            expect(title(page, "Blossom arrives late", frame)).to_be_visible(timeout=WAIT_MS)
         expect(page.locator("#subject")).to_have_text("Spring, mostly")
         expect(page.locator("#preheader")).to_contain_text("Three stories about the season")
         expect(page.locator("#sender")).to_have_text("Fixture Weekly")
@@ -100,7 +101,7 @@ def test_page_shows_the_issue_in_both_frames_and_updates_without_reload(publicat
         write(lead, lead.read_text().replace("title: Blossom arrives late", "title: Blossom at last"))
 
         for frame in ("#desktop-frame", "#phone-frame"):
-            expect(page.frame_locator(frame).get_by_text("Blossom at last", exact=True)).to_be_visible(timeout=10000)
+            expect(page.frame_locator(frame).get_by_text("Blossom at last", exact=True)).to_be_visible(timeout=WAIT_MS)
         expect(page.frame_locator("#desktop-frame").get_by_text("Blossom arrives late", exact=True)).to_have_count(0)
         assert page.evaluate("window.__sameDocument") is True, "the page reloaded instead of updating"
         scrolled = desktop.evaluate("body => body.ownerDocument.defaultView.scrollY")
@@ -129,18 +130,18 @@ def test_broken_front_matter_shows_overlay_until_fixed(publication, page):
     good = lead.read_text()
     with serve(pub, "--port", "0") as served:
         page.goto(served.url)
-        expect(title(page, "Blossom arrives late")).to_be_visible(timeout=15000)
+        expect(title(page, "Blossom arrives late")).to_be_visible(timeout=WAIT_MS)
         expect(page.locator("#overlay")).to_be_hidden()
 
         write(lead, good.replace("title: Blossom arrives late", "title: Blossom: arrives late"))
         overlay = page.locator("#overlay")
-        expect(overlay).to_be_visible(timeout=10000)
+        expect(overlay).to_be_visible(timeout=WAIT_MS)
         expect(overlay).to_contain_text(f"issues/{SLUG}/01-lead.md:2")
         expect(overlay).to_contain_text("invalid YAML front matter")
         expect(page.frame_locator("#desktop-frame").get_by_text("Blossom arrives late", exact=True)).to_be_visible()
 
         write(lead, good.replace("title: Blossom arrives late", "title: Blossom, fixed"))
-        expect(overlay).to_be_hidden(timeout=10000)
+        expect(overlay).to_be_hidden(timeout=WAIT_MS)
         expect(page.frame_locator("#desktop-frame").get_by_text("Blossom, fixed", exact=True)).to_be_visible()
         assert served.process.poll() is None, "an error must not stop the server"
     assert f"issues/{SLUG}/01-lead.md:2: invalid YAML front matter" in "".join(served.stderr)
@@ -155,15 +156,15 @@ def test_dark_views_use_the_theme_and_forced_inversion(publication, page):
     with serve(pub, "--port", "0") as served:
         page.goto(served.url)
         frame = page.frame_locator("#desktop-frame")
-        expect(frame.get_by_text("Blossom arrives late", exact=True)).to_be_visible(timeout=15000)
+        expect(frame.get_by_text("Blossom arrives late", exact=True)).to_be_visible(timeout=WAIT_MS)
         light = frame.locator(card).first.evaluate("td => getComputedStyle(td).backgroundColor")
         page.select_option("#scheme", "dark")
-        expect(frame.locator(card).first).to_have_css("background-color", "rgb(30, 30, 30)", timeout=10000)
+        expect(frame.locator(card).first).to_have_css("background-color", "rgb(30, 30, 30)", timeout=WAIT_MS)
         page.select_option("#scheme", "invert")
-        expect(frame.locator("html")).to_have_css("filter", re.compile(r"invert\(1\)"), timeout=10000)
+        expect(frame.locator("html")).to_have_css("filter", re.compile(r"invert\(1\)"), timeout=WAIT_MS)
         assert frame.locator(card).first.evaluate("td => getComputedStyle(td).backgroundColor") == light
         page.select_option("#scheme", "light")
-        expect(frame.locator("html")).to_have_css("filter", "none", timeout=10000)
+        expect(frame.locator("html")).to_have_css("filter", "none", timeout=WAIT_MS)
 
 
 def test_paths_outside_the_preview_get_404(publication):
@@ -274,14 +275,6 @@ def test_other_issues_are_not_rebuilt_for_a_story_change(publication):
     assert preview.on_change([pub / LEAD]) == [SLUG]
 
 
-def test_checks_absent_are_noted_not_fatal(publication, monkeypatch):
-    pub = publication()
-    preview = _preview(pub)
-    monkeypatch.setitem(sys.modules, "newsletter.checks", None)
-    result = run_checks(preview.snapshot(SLUG).rendered, pub)
-    assert result == {"available": False, "note": NOT_AVAILABLE, "findings": []}
-
-
 def test_color_scheme_views_rewrite_only_the_media_features():
     document = ('<html><head><style>@media (prefers-color-scheme: dark) { .a { color: #fff } }'
                 '@media screen and (prefers-color-scheme:light) { .b { color: #000 } }</style></head><body></body>')
@@ -295,46 +288,35 @@ def test_color_scheme_views_rewrite_only_the_media_features():
     assert inverted.index("<head>") < inverted.index('<base target="_blank">') < inverted.index("<body>")
 
 
-def _wait_for(condition: Any, timeout: float = 10.0) -> bool:
-    """Poll condition until it is true or the timeout ends."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.02)
-    return False
-
-
 def test_watcher_follows_issue_toml_and_templates_and_assets_created_later(publication):
     pub = publication()
     preview = _preview(pub)
     server = PreviewServer(preview, "127.0.0.1", 0)
     server.start()
     try:
-        time.sleep(0.3)
         issue_toml = pub / "issues" / SLUG / "issue.toml"
-        write(issue_toml, issue_toml.read_text().replace("Spring, mostly", "Spring, at last"))
-        assert _wait_for(lambda: preview.state(SLUG)["subject"] == "Spring, at last")
+        spring = issue_toml.read_text().replace("Spring, mostly", "Spring, at last")
+        assert eventually(lambda: write(issue_toml, spring),
+                          lambda: preview.state(SLUG)["subject"] == "Spring, at last")
         (pub / "templates").mkdir()
-        time.sleep(0.5)
         default = (Path(__file__).parent.parent / "templates" / "footer.mjml").read_text()
-        write(pub / "templates" / "footer.mjml", default.replace("</mj-column>", "<mj-text>OWN FOOTER</mj-text>"
-                                                                 "</mj-column>", 1))
-        assert _wait_for(lambda: "OWN FOOTER" in preview.snapshot(SLUG).html), preview.state(SLUG)["problems"]
-        write(pub / "templates" / "footer.mjml", default.replace("</mj-column>", "<mj-text>OWN FOOTER 2</mj-text>"
-                                                                 "</mj-column>", 1))
-        assert _wait_for(lambda: "OWN FOOTER 2" in preview.snapshot(SLUG).html), "edits inside the new folder"
+        footer = pub / "templates" / "footer.mjml"
+        own = default.replace("</mj-column>", "<mj-text>OWN FOOTER</mj-text></mj-column>", 1)
+        assert eventually(lambda: write(footer, own), lambda: "OWN FOOTER" in preview.snapshot(SLUG).html), \
+            preview.state(SLUG)["problems"]
+        own = default.replace("</mj-column>", "<mj-text>OWN FOOTER 2</mj-text></mj-column>", 1)
+        assert eventually(lambda: write(footer, own), lambda: "OWN FOOTER 2" in preview.snapshot(SLUG).html), \
+            "edits inside the new folder"
 
         (pub / "assets").mkdir()
-        time.sleep(0.5)
         shared = pub / "assets" / "shared.png"
         Image.new("RGB", (40, 20), "red").save(shared)
         market = pub / "issues" / SLUG / "02-markets.md"
-        write(market, market.read_text() + "\n![A shared picture](assets/shared.png)\n")
-        assert _wait_for(lambda: re.search(r"-shared\.png", preview.snapshot(SLUG).html))
+        text = market.read_text() + "\n![A shared picture](assets/shared.png)\n"
+        assert eventually(lambda: write(market, text), lambda: re.search(r"-shared\.png", preview.snapshot(SLUG).html))
         first = sorted(preview.snapshot(SLUG).rendered.images)
-        Image.new("RGB", (40, 20), "blue").save(shared)
-        assert _wait_for(lambda: sorted(preview.snapshot(SLUG).rendered.images) != first), "shared assets/ watched"
+        assert eventually(lambda: Image.new("RGB", (40, 20), "blue").save(shared),
+                          lambda: sorted(preview.snapshot(SLUG).rendered.images) != first), "shared assets/ watched"
     finally:
         server.stop()
 
@@ -368,10 +350,10 @@ def test_check_findings_show_with_their_file_and_line(publication, page):
     story.write_text(f"# Case story\n\n{repeated}\n\nMore later.\n\n{repeated}\n")
     with serve(pub, "--port", "0") as served:
         page.goto(served.url)
-        expect(title(page, "Case story")).to_be_visible(timeout=15000)
+        expect(title(page, "Case story")).to_be_visible(timeout=WAIT_MS)
         findings = page.locator("#findings")
         case = findings.locator("li", has_text=f"issues/{SLUG}/04-case.md:7")
-        expect(case).to_contain_text("repeats the one on line 3", timeout=10000)
+        expect(case).to_contain_text("repeats the one on line 3", timeout=WAIT_MS)
         expect(case).to_have_class("error")
         count = page.locator("#check-count")
         expect(count).to_have_class(re.compile(r"\bbad\b"))
@@ -380,5 +362,183 @@ def test_check_findings_show_with_their_file_and_line(publication, page):
         expect(page.locator("#overlay")).to_be_hidden()
 
         write(story, f"# Case story\n\n{repeated}\n\nMore later.\n")
-        expect(case).to_have_count(0, timeout=10000)
+        expect(case).to_have_count(0, timeout=WAIT_MS)
         expect(count).to_have_text(f"check: {shown - 1} finding{'' if shown == 2 else 's'}")
+
+
+def test_events_with_a_bad_since_still_stream(publication):
+    pub = publication()
+    with serve(pub, "--port", "0") as served:
+        for since in ("abc", "", "1.5", "-7", "99999"):
+            assert first_line(served.port, f"/events?since={since}") == (200, "retry: 500\n"), since
+        assert served.get("/")[0] == 200, "the server still answers"
+    assert "Traceback" not in "".join(served.stderr)
+
+
+def _in_process(pub: Path, *, verbose: bool = False) -> tuple[Preview, PreviewServer, list[str]]:
+    """Return a started in-process preview server (no watcher) of the fixture's issue and its log lines."""
+    preview = _preview(pub)
+    logged: list[str] = []
+    preview.log = logged.append
+    preview.verbose = verbose
+    server = PreviewServer(preview, "127.0.0.1", 0)
+    server.start(watch=False)
+    return preview, server, logged
+
+
+@pytest.mark.parametrize("verbose", [False, True])
+def test_a_bug_answers_500_and_logs_one_line(publication, monkeypatch, capfd, verbose):
+    pub = publication()
+    preview, server, logged = _in_process(pub, verbose=verbose)
+
+    def broken(slug: str) -> None:
+        raise RuntimeError("state is broken")
+
+    try:
+        monkeypatch.setattr(preview, "state", broken)
+        status, body = get(server.port, f"/issue/{SLUG}/state.json")
+        assert (status, body) == (500, b"internal error: see the terminal\n")
+        assert get(server.port, f"/issue/{SLUG}/email.txt")[0] == 200, "one bad request does not stop the server"
+    finally:
+        server.stop()
+    assert logged[0] == (f"internal error serving /issue/{SLUG}/state.json: RuntimeError: state is broken "
+                         "(please report it" + ("" if verbose else "; run with --verbose for the traceback") + ")")
+    if verbose:
+        assert len(logged) == 2 and logged[1].startswith("Traceback") and "state is broken" in logged[1]
+    else:
+        assert len(logged) == 1
+    assert "Traceback" not in capfd.readouterr().err, "nothing is printed behind the preview's back"
+
+
+def test_a_folder_outside_issues_is_previewed_and_watched(publication):
+    pub = publication()
+    draft = pub / "drafts" / "special"
+    shutil.copytree(pub / "issues" / SLUG, draft)
+    write(draft / "issue.toml", (draft / "issue.toml").read_text().replace("Spring, mostly", "Special draft"))
+    with serve(pub, "--port", "0", "drafts/special") as served:
+        status, body = served.get("/issue/special/state.json")
+        state = json.loads(body)
+        assert status == 200 and state["subject"] == "Special draft" and state["problems"] == []
+        assert {"slug": "special", "subject": "Special draft"} in state["issues"]
+        assert {"slug": SLUG, "subject": "Spring, mostly"} in state["issues"], "the other issues stay in the menu"
+        assert b"Blossom arrives late" in served.get("/issue/special/email.html")[1]
+        assert b'"slug": "special"' in served.get("/")[1].replace(b"&quot;", b'"')
+        lead = draft / "01-lead.md"
+        renamed = lead.read_text().replace("title: Blossom arrives late", "title: Blossom in drafts")
+        assert eventually(lambda: write(lead, renamed),
+                          lambda: b"Blossom in drafts" in served.get("/issue/special/email.html")[1]), \
+            "the folder outside issues/ is watched"
+    assert "previewing special at http://" in "".join(served.stdout)
+
+
+def test_a_folder_named_like_an_issue_previews_the_folder_given(publication):
+    pub = publication()
+    other = pub / "elsewhere" / SLUG
+    shutil.copytree(pub / "issues" / SLUG, other)
+    write(other / "issue.toml", (other / "issue.toml").read_text().replace("Spring, mostly", "Not the real one"))
+    with serve(pub, "--port", "0", f"elsewhere/{SLUG}") as served:
+        state = json.loads(served.get(f"/issue/{SLUG}/state.json")[1])
+        assert state["subject"] == "Not the real one"
+        assert state["issues"] == [{"slug": SLUG, "subject": "Not the real one"}]
+
+
+@pytest.mark.parametrize("host", ["no.such.host.invalid", "8.8.8.8"])
+def test_an_address_that_cannot_be_served_is_a_usage_error(publication, run, host):
+    pub = publication()
+    result = run("preview", "--host", host, "--port", "8123", "--no-open", cwd=pub)
+    assert result.exit_code == 2, result.stderr
+    assert f"cannot listen on {host}:8123: " in result.stderr
+    assert "give --host an address of this machine" in result.stderr
+    assert "internal error" not in result.stderr and "previewing" not in result.stdout
+
+
+def test_issue_list_is_read_once_and_again_after_a_change(publication, monkeypatch):
+    import newsletter.preview.state as state_module
+
+    pub = publication()
+    reads: list[str] = []
+    real_list, real_peek = state_module.list_issues, state_module.peek
+    monkeypatch.setattr(state_module, "list_issues", lambda settings: reads.append("list") or real_list(settings))
+    monkeypatch.setattr(state_module, "peek", lambda folder, key: reads.append("peek") or real_peek(folder, key))
+    preview, server, _ = _in_process(pub)
+    try:
+        read = len(reads)
+        assert read >= 1
+        for _ in range(5):
+            assert get(server.port, f"/issue/{SLUG}/state.json")[0] == 200
+            assert get(server.port, f"/issue/{SLUG}/email.html")[0] == 200
+        assert len(reads) == read, "requests use the cached issue list and subjects"
+
+        preview.on_change([pub / LEAD])
+        preview.state(SLUG)
+        assert len(reads) == read, "a story edit does not change the issue list"
+
+        shutil.copytree(pub / "issues" / SLUG, pub / "issues" / "2024-06-01-summer")
+        summer = pub / "issues" / "2024-06-01-summer" / "issue.toml"
+        write(summer, summer.read_text().replace("Spring, mostly", "Summer").replace("2024-05-01", "2024-06-01"))
+        preview.on_change([summer])
+        state = json.loads(get(server.port, "/issue/2024-06-01-summer/state.json")[1])
+        assert state["issues"][-1] == {"slug": "2024-06-01-summer", "subject": "Summer"}
+        assert len(reads) > read
+    finally:
+        server.stop()
+
+
+def test_watcher_reports_new_issues_to_the_menu(publication):
+    pub = publication()
+    preview = _preview(pub)
+    server = PreviewServer(preview, "127.0.0.1", 0)
+    server.start()
+    try:
+        summer = pub / "issues" / "2024-06-01-summer"
+        shutil.copytree(pub / "issues" / SLUG, summer)
+        text = (summer / "issue.toml").read_text().replace("Spring, mostly", "Summer")
+        assert eventually(lambda: write(summer / "issue.toml", text),
+                          lambda: {"slug": summer.name, "subject": "Summer"} in preview.issues())
+        assert get(server.port, f"/issue/{summer.name}/state.json")[0] == 200
+    finally:
+        server.stop()
+
+
+def test_findings_and_problems_reach_the_page_in_one_shape(publication, monkeypatch):
+    import newsletter.preview.checks as checks_module
+
+    pub = publication()
+    story = pub / "issues" / SLUG / "04-case.md"
+    repeated = "The council agreed the new budget for the harbour wall on Tuesday."
+    story.write_text(f"# Case story\n\n{repeated}\n\nMore later.\n\n{repeated}\n")
+    preview = Preview(load_settings(pub), pub / "issues" / SLUG)
+    findings = preview.state(SLUG)["checks"]["findings"]
+    case = [f for f in findings if f["location"] == f"issues/{SLUG}/04-case.md:7"]
+    assert case and case[0]["fix"], "a finding carries its fix"
+    write(story, "---\ntitle: Case: broken\n---\nBody\n")
+    preview.on_change([story])
+    problems = preview.state(SLUG)["problems"]
+    assert problems and problems[0]["location"] == f"issues/{SLUG}/04-case.md:2"
+    assert set(problems[0]) == set(case[0]) == {"location", "message", "level", "fix"}
+
+    def crash(rendered: object) -> list[object]:
+        raise RuntimeError("rule crashed")
+
+    monkeypatch.setattr(checks_module, "check_rendered", crash)
+    result = run_checks(preview.snapshot(SLUG).rendered, pub)
+    assert result == {"available": False, "note": "check failed: RuntimeError: rule crashed", "findings": []}
+
+
+def test_watcher_stops_every_time_even_right_after_starting(publication):
+    pub = publication()
+    preview = _preview(pub)
+    for _ in range(20):
+        watcher = Watcher(preview)
+        watcher.start()
+        watcher.stop()
+        assert wait_for(lambda w=watcher: not w.alive()), "a watching thread outlived stop()"
+
+
+def test_ctrl_c_right_after_start_exits_cleanly(publication):
+    pub = publication()
+    for _ in range(3):
+        with serve(pub, "--port", "0") as served:
+            code = served.stop()
+        assert code == 0, "".join(served.stderr)
+        assert "preview stopped" in "".join(served.stderr) and "Traceback" not in "".join(served.stderr)

@@ -15,10 +15,11 @@ __all__ = ["Preview", "PreviewServer", "serve"]
 
 
 def serve(settings: Settings, folder: Path, *, host: str, port: int, open_browser: bool,
-          echo: Callable[..., Any], stop: threading.Event | None = None) -> None:
+          echo: Callable[..., Any], stop: threading.Event | None = None, verbose: bool = False) -> None:
     """Preview an issue until Ctrl-C (or `stop` is set), then stop the server and the watcher cleanly."""
     preview = Preview(settings, folder)
     preview.log = lambda message: echo(message, err=True)
+    preview.verbose = verbose
     server = PreviewServer(preview, host, port)
     if server.moved:
         echo(f"port {port} is in use; serving on port {server.port} instead", err=True)
@@ -29,15 +30,15 @@ def serve(settings: Settings, folder: Path, *, host: str, port: int, open_browse
     if snap is not None:
         for problem in snap.problems:
             echo(problem.format(settings.root), err=True)
-    server.start()
-    echo(f"previewing {folder.name} at {server.url}")
-    echo("watching stories, issue.toml, images, templates and newsletter.toml; press Ctrl-C to stop", err=True)
-    if open_browser:
-        import webbrowser
-
-        threading.Thread(target=webbrowser.open, args=(server.url,), daemon=True).start()
     stop = stop or threading.Event()
-    try:
+    server.start()
+    try:  # from here on, Ctrl-C at any moment stops cleanly
+        echo(f"previewing {folder.name} at {server.url}")
+        echo("watching stories, issue.toml, images, templates and newsletter.toml; press Ctrl-C to stop", err=True)
+        if open_browser:
+            import webbrowser
+
+            threading.Thread(target=webbrowser.open, args=(server.url,), daemon=True).start()
         while not stop.wait(0.5):
             pass
     except KeyboardInterrupt:

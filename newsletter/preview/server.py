@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import ipaddress
 import json
 import socket
 import threading
+import time
+import traceback
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from newsletter.errors import UsageError
 from newsletter.preview.state import Preview
 from newsletter.preview.views import ASSETS, SCHEMES, asset, email_view, page
 
 HEARTBEAT_SECONDS = 15.0
+STOP_SECONDS = 5.0  # the longest stop() waits for the server and watcher threads (a rebuild may be running)
 _PAGE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
              "img-src 'self' https: http: data:; frame-src 'self'; connect-src 'self'")
 _EMAIL_CSP = "script-src 'none'; object-src 'none'; base-uri 'self'"
@@ -47,11 +52,29 @@ def bind(preview: Preview, host: str, port: int) -> tuple[PreviewHTTPServer, boo
         moved = False
     except OSError as exc:
         if exc.errno != errno.EADDRINUSE:
-            raise
-        server = cls((host, 0), _Handler)
+            raise _cannot_listen(host, port, exc) from None
+        try:
+            server = cls((host, 0), _Handler)
+        except OSError as again:
+            raise _cannot_listen(host, port, again) from None
         moved = True
     server.preview = preview
     return server, moved
+
+
+def _cannot_listen(host: str, port: int, exc: OSError) -> UsageError:
+    """Return the usage error for an address this machine cannot serve on."""
+    reason = exc.strerror or str(exc)
+    return UsageError(f"cannot listen on {host}:{port}: {reason}; give --host an address of this machine "
+                      "(127.0.0.1 to keep the preview private, 0.0.0.0 to share it)")
+
+
+def since_version(query: dict[str, list[str]]) -> int:
+    """Return the `since` version a page reconnects with, or -1 when it is missing or not a number."""
+    try:
+        return int((query.get("since") or ["-1"])[0])
+    except ValueError:
+        return -1
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -64,12 +87,30 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         """Keep the terminal for rebuild messages, not request logs."""
 
+    def send_response(self, code: int, message: str | None = None) -> None:
+        """Start a response, remembering that one has started."""
+        self._responded = True
+        super().send_response(code, message)
+
     def do_GET(self) -> None:
-        """Route a GET request."""
+        """Route a GET request; a bug answers 500 and logs one line instead of killing the request."""
+        self._responded = False
         try:
             self._route()
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
+        except Exception as exc:  # a bug must not print a traceback per request or leave the page hanging
+            self.close_connection = True
+            preview = self.server.preview
+            where = urlsplit(self.path).path
+            preview.log(f"internal error serving {where}: {type(exc).__name__}: {exc} (please report it"
+                        + ("" if preview.verbose else "; run with --verbose for the traceback") + ")")
+            if preview.verbose:
+                preview.log(traceback.format_exc().rstrip())
+            if not self._responded:
+                with contextlib.suppress(OSError):
+                    self._send(HTTPStatus.INTERNAL_SERVER_ERROR, b"internal error: see the terminal\n",
+                               "text/plain; charset=utf-8")
 
     def _route(self) -> None:
         """Answer from the whitelist of routes: the page, its assets, the events and each issue's files."""
@@ -89,7 +130,7 @@ class _Handler(BaseHTTPRequestHandler):
         elif len(parts) == 2 and parts[0] == "assets" and parts[1] in ASSETS:
             self._send(HTTPStatus.OK, asset(parts[1]), ASSETS[parts[1]])
         elif parts == ["events"]:
-            self._events(int((query.get("since") or ["-1"])[0] or -1))
+            self._events(since_version(query))
         elif len(parts) >= 3 and parts[0] == "issue" and parts[1] in preview.folders():
             self._issue(parts[1], parts[2:], query)
         elif len(parts) == 2 and parts[0] == "issue" and parts[1] in preview.folders():
@@ -228,11 +269,12 @@ class PreviewServer:
             self._watcher.start()
 
     def stop(self) -> None:
-        """Stop watching, end every event stream, stop serving and close the socket."""
+        """Stop watching, end every event stream, stop serving and close the socket, within a few seconds."""
+        deadline = time.monotonic() + STOP_SECONDS
         self.preview.stop()
-        if self._watcher is not None:
-            self._watcher.stop()
         if self._thread is not None:
             self.httpd.shutdown()
-            self._thread.join(timeout=5)
+            self._thread.join(timeout=max(0.1, deadline - time.monotonic()))
         self.httpd.server_close()
+        if self._watcher is not None:
+            self._watcher.stop(deadline)

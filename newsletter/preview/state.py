@@ -12,10 +12,10 @@ from typing import Any
 from newsletter import mergetags
 from newsletter.build import build_issue, preview_filler
 from newsletter.config import CONFIG_NAME, Settings, load_settings
-from newsletter.content import list_issues, peek
+from newsletter.content import ISSUE_FILE, list_issues, peek
 from newsletter.errors import NewsletterError, Problem
 from newsletter.model import Rendered
-from newsletter.preview.checks import run_checks
+from newsletter.preview.checks import item, run_checks
 from newsletter.render.templates import environment, theme_dirs
 
 GMAIL_CLIP_BYTES = 102 * 1024
@@ -39,29 +39,63 @@ class Snapshot:
     changed_at: float = 0.0
 
 
+@dataclass(frozen=True)
+class Menu:
+    """The issues the preview serves, by slug, and the menu of their subjects, read once per change."""
+
+    folders: dict[str, Path]
+    issues: list[dict[str, str]]
+
+
 class Preview:
     """Build issues in process on demand and on change; let page connections wait for the next version."""
 
     def __init__(self, settings: Settings, default: Path) -> None:
         self.settings = settings
         self.root = settings.root
+        self.default_folder = default.resolve()
         self.default_slug = default.name
         self.config_problems: list[Problem] = []
         self.version = 0
         self.stopping = False
+        self.verbose = False
         self._snapshots: dict[str, Snapshot] = {}
         self._build_lock = threading.Lock()
+        self._menu_lock = threading.Lock()
+        self._menu: Menu | None = None
         self._changed = threading.Condition()
         self.log: Callable[[str], None] = lambda message: None
 
+    def menu(self) -> Menu:
+        """Return the issue list, reading issues/ only after a change the watcher reported."""
+        menu = self._menu
+        if menu is not None:
+            return menu
+        with self._menu_lock:
+            if self._menu is None:
+                self._menu = self._read_menu()
+            return self._menu
+
+    def _read_menu(self) -> Menu:
+        """Read the publication's issues; the folder being previewed keeps its slug even outside issues/."""
+        folders = {folder.name: folder for folder in list_issues(self.settings)}
+        folders[self.default_slug] = self.default_folder
+        issues = [{"slug": slug, "subject": str(peek(folder, "subject") or "")} for slug, folder in folders.items()]
+        return Menu(folders, issues)
+
     def folders(self) -> dict[str, Path]:
-        """Return the publication's issue folders by slug."""
-        return {folder.name: folder for folder in list_issues(self.settings)}
+        """Return the issue folders the preview serves, by slug."""
+        return self.menu().folders
 
     def issues(self) -> list[dict[str, str]]:
         """Return the issue menu: slug and subject of every issue, oldest first."""
-        return [{"slug": slug, "subject": str(peek(folder, "subject") or "")}
-                for slug, folder in self.folders().items()]
+        return self.menu().issues
+
+    def _menu_changed(self, paths: list[Path]) -> bool:
+        """Return True when a change may add, remove, reorder or rename an issue."""
+        issues_dir = self.settings.issues_dir
+        return any(p.name == ISSUE_FILE or p in {issues_dir, self.default_folder, self.root / CONFIG_NAME}
+                   or p.parent == issues_dir for p in paths)
 
     def snapshot(self, slug: str) -> Snapshot | None:
         """Return an issue's snapshot, building it the first time; None for an unknown slug."""
@@ -119,6 +153,9 @@ class Preview:
                 self._forget_templates()
             if any(p.name == CONFIG_NAME and p.parent == self.root for p in paths):
                 self._reload_settings()
+            if self._menu_changed(paths):
+                with self._menu_lock:
+                    self._menu = None
             for slug, snap in self._snapshots.items():
                 if everything or any(p.is_relative_to(snap.folder) for p in paths):
                     snap.changed_at = changed_at
@@ -182,9 +219,10 @@ class Preview:
             self._changed.notify_all()
 
     def watched(self) -> tuple[list[Path], Path]:
-        """Return the folders to watch recursively (issues, shared assets, theme) and the root, watched alone."""
-        folders = [self.settings.issues_dir, self.root / SHARED_ASSETS, *theme_dirs(self.root)]
-        unique = [f for i, f in enumerate(folders) if f.is_dir() and f not in folders[:i]]
+        """Return the folders to watch recursively (issues, the issue shown, assets, theme) and the root alone."""
+        folders = [self.settings.issues_dir, self.default_folder, self.root / SHARED_ASSETS, *theme_dirs(self.root)]
+        existing = [f for f in folders if f.is_dir()]
+        unique = [f for i, f in enumerate(existing) if not any(f.is_relative_to(g) for g in existing[:i])]
         return unique, self.root
 
     def state(self, slug: str) -> dict[str, Any] | None:
@@ -210,8 +248,8 @@ class Preview:
             "stories": [{"file": s.file, "title": s.title, "kind": s.kind,
                          "html_bytes": rendered.story_bytes.get(s.file, 0)} for s in issue.stories]
             if rendered and issue else [],
-            "problems": [self._problem(p) for p in snap.problems],
-            "warnings": [self._problem(p) for p in rendered.warnings] if rendered else [],
+            "problems": [item(p, self.root) for p in snap.problems],
+            "warnings": [item(p, self.root) for p in rendered.warnings] if rendered else [],
             "checks": snap.checks,
             "build_ms": round(snap.build_ms, 2),
             "checks_ms": round(snap.checks_ms, 2),
@@ -219,7 +257,3 @@ class Preview:
             "changed_at": snap.changed_at,
             "issues": self.issues(),
         }
-
-    def _problem(self, problem: Problem) -> dict[str, str]:
-        """Return a problem as location, message and level."""
-        return {"location": problem.location(self.root), "message": problem.message, "level": problem.level}

@@ -21,6 +21,7 @@ class Watcher:
         self.preview = preview
         self._stop = threading.Event()
         self._tree_stop = threading.Event()
+        self._lock = threading.Lock()  # stop() and a restarting tree loop never miss each other's event
         self._threads: list[threading.Thread] = []
 
     def start(self) -> None:
@@ -30,19 +31,28 @@ class Watcher:
             thread.start()
             self._threads.append(thread)
 
-    def stop(self) -> None:
-        """Stop both loops and wait for them."""
-        self._stop.set()
-        self._tree_stop.set()
+    def stop(self, deadline: float | None = None) -> None:
+        """Stop both loops and wait for them until `deadline` (time.monotonic(); default: 5 s from now)."""
+        with self._lock:
+            self._stop.set()
+            self._tree_stop.set()
+        deadline = deadline if deadline is not None else time.monotonic() + 5
         for thread in self._threads:
-            thread.join(timeout=5)
+            thread.join(timeout=max(0.1, deadline - time.monotonic()))
+
+    def alive(self) -> bool:
+        """Return True while a watching thread still runs."""
+        return any(thread.is_alive() for thread in self._threads)
 
     def _watch_tree(self) -> None:
         """Watch the issues and theme folders; start again when the set of folders changes."""
-        while not self._stop.is_set():
-            self._tree_stop = threading.Event()
+        while True:
+            with self._lock:
+                if self._stop.is_set():
+                    return
+                self._tree_stop = stop = threading.Event()
             folders, _ = self.preview.watched()
-            self._loop(folders, True, watchfiles.DefaultFilter(), self._tree_stop)
+            self._loop(folders, True, watchfiles.DefaultFilter(), stop)
 
     def _watch_root(self) -> None:
         """Watch newsletter.toml, and templates/ or assets/ appearing or going, at the publication root."""
@@ -58,8 +68,9 @@ class Watcher:
                                             recursive=recursive, raise_interrupt=False, rust_timeout=1000):
                 changed = {Path(path) for _, path in changes}
                 self.preview.on_change(changed, time.time())
-                if folders & changed:
-                    self._tree_stop.set()
+                if folders & changed or self.preview.root / CONFIG_NAME in changed:
+                    with self._lock:
+                        self._tree_stop.set()  # the folders to watch may have changed: start the tree loop again
         except (OSError, RuntimeError):
             self._stop.wait(1.0)
 
