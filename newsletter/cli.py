@@ -215,7 +215,8 @@ def preview(obj: Context, issue: str | None, port: int, host: str, no_open: bool
 
     folder = _select(obj, (issue,) if issue else (), False)[0]
     _report(list(obj.settings.warnings), obj.settings.root)
-    serve(obj.settings, folder, host=host, port=port, open_browser=not no_open, echo=click.echo)
+    serve(obj.settings, folder, host=host, port=port, open_browser=not no_open, echo=click.echo,
+          verbose=obj.verbose)
 
 
 @cli.command()
