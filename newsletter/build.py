@@ -109,14 +109,14 @@ def manifest(rendered: Rendered, html: str, text: str) -> dict[str, Any]:
 def write_failed_mjml(exc: RenderError, slug: str, out_root: Path) -> None:
     """Keep the MJML that failed to compile at <out>/.failed/<slug>/email.mjml and point the error at it."""
     target = out_root / ".failed" / slug
-    write_tree(target, {"email.mjml": exc.mjml.encode("utf-8")})
+    write_tree(target, {"email.mjml": exc.mjml.encode("utf-8")}, kind="failed build")
     exc.path = target / "email.mjml"
 
 
 def write_build(rendered: Rendered, out_root: Path) -> Path:
     """Write dist/<slug>/ atomically: a temporary folder renamed into place."""
     fill = preview_filler(rendered)
-    html = mergetags.fill(rendered.html, fill)
+    html = mergetags.fill(rendered.html, fill, html=True)
     text = mergetags.fill(rendered.text, fill)
     files: dict[str, bytes] = {
         "email.html": html.encode("utf-8"),
@@ -127,5 +127,5 @@ def write_build(rendered: Rendered, out_root: Path) -> Path:
     }
     target = out_root / rendered.slug
     copies = {f"images/{name}": src for name, src in rendered.images.items()}
-    write_tree(target, files, copies, folders=("images",))
+    write_tree(target, files, copies, kind="build", folders=("images",), keep=("export",))
     return target

@@ -104,8 +104,11 @@ def init(directory: Path) -> None:
     made = init_publication(directory)
     click.echo(f"created {directory}/ with {len(made)} files:")
     for path in made:
-        click.echo(f"  {path.relative_to(directory)}")
-    click.echo(f"next: cd {directory} && newsletter build")
+        click.echo(f"  {path.relative_to(directory.resolve())}")
+    import shlex
+
+    where = "" if directory.resolve() == Path.cwd() else f"cd {shlex.quote(str(directory))} && "
+    click.echo(f"next: {where}newsletter build")
 
 
 @cli.command()

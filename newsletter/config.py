@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from newsletter.errors import Collector, ConfigError, NewsletterError, Problem
-from newsletter.files import key_line, parse_toml, read_text, table_line
+from newsletter.files import did_you_mean, key_line, parse_toml, read_text, table_line
 
 CONFIG_NAME = "newsletter.toml"
 
@@ -163,9 +163,7 @@ def _build_table(table: str, value: dict[str, Any], text: str, path: Path, found
     for key, item in value.items():
         line = key_line(text, table, key)
         if key not in known:
-            hint = _closest(key, known)
-            found.warn(f"unknown key `{key}` in [{table}]" + (f"; did you mean `{hint}`?" if hint else ""),
-                       path, line)
+            found.warn(f"unknown key `{key}` in [{table}]{did_you_mean(key, known)}", path, line)
             continue
         expected = _field_type(cls, key)
         if expected is bool and not isinstance(item, bool):
@@ -176,6 +174,8 @@ def _build_table(table: str, value: dict[str, Any], text: str, path: Path, found
             found.error(f"`{key}` must be a quoted string", path, line)
         elif (table, key) in _CHOICES and item not in _CHOICES[table, key]:
             found.error(f"`{key}` must be one of {', '.join(map(repr, _CHOICES[table, key]))}", path, line)
+        elif problem := _value_problem(table, key, item):
+            found.error(f"`{key}` {problem}", path, line)
         else:
             kwargs[key] = item
     if table == "publication" and not str(value.get("name", "")).strip():
@@ -191,15 +191,32 @@ def _build_table(table: str, value: dict[str, Any], text: str, path: Path, found
         raise NewsletterError(str(exc), path) from None
 
 
+_URLS = {("publication", k) for k in ("url", "subscribe_url", "unsubscribe_url", "preferences_url")} | {
+    ("images", "base_url")}
+_ADDRESSES = {("publication", k) for k in ("from_email", "reply_to", "unsubscribe_mailto")}
+
+
+def _value_problem(table: str, key: str, value: Any) -> str:
+    """Return what is wrong with a URL or email address value, or ''."""
+    if not isinstance(value, str) or not value:
+        return ""
+    if (table, key) in _URLS and (not value.startswith(("https://", "http://")) or any(
+            c.isspace() or c in "\"<>" for c in value)):
+        return "must be a web address starting with https:// (no spaces or quotes)"
+    if (table, key) in _ADDRESSES:
+        from email.errors import HeaderParseError, InvalidHeaderDefect
+        from email.headerregistry import Address
+
+        try:
+            Address(addr_spec=value.removeprefix("mailto:"))
+        except (HeaderParseError, InvalidHeaderDefect, ValueError, IndexError):
+            return "must be one email address, like editor@example.org"
+    if key != "postal_address" and any(not c.isprintable() for c in value):
+        return "must be on one line, without control characters"
+    return ""
+
+
 def _field_type(cls: type, key: str) -> type:
     """Return the Python type a dataclass field holds."""
     annotation = {f.name: f.type for f in fields(cls)}[key]
     return {"str": str, "int": int, "bool": bool}.get(str(annotation), str)
-
-
-def _closest(key: str, known: dict[str, Any]) -> str | None:
-    """Return the known key a typo most likely meant."""
-    import difflib
-
-    matches = difflib.get_close_matches(key, list(known), n=1, cutoff=0.7)
-    return matches[0] if matches else None

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import re
+import unicodedata
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, unquote, urlsplit
 
 import yaml
 
 from newsletter import markdown
 from newsletter.config import Settings
 from newsletter.errors import Collector, ContentError, NewsletterError, UsageError
-from newsletter.files import key_line, parse_toml, read_text
+from newsletter.files import did_you_mean, key_line, parse_toml, read_text, table_line
 from newsletter.images import prepare_image
 from newsletter.links import add_utm, tag_links, utm_defaults
 from newsletter.mergetags import mark_written
@@ -22,6 +25,8 @@ ISSUE_FILE = "issue.toml"
 ISSUE_KEYS = {"subject": str, "preheader": str, "date": dt.date, "number": int, "intro": str, "stories": list}
 STORY_KEYS = {"title", "byline", "image", "image_alt", "link", "kind"}
 IMAGE_TYPES = {".png", ".jpg", ".jpeg", ".gif", ".webp"}
+STORY_SUFFIXES = {".md", ".txt"}
+_RAW_IMG = re.compile(r"""<img\b[^>]*?\bsrc\s*=\s*["']?([^"'\s>]+)""", re.IGNORECASE)
 
 
 def list_issues(settings: Settings) -> list[Path]:
@@ -67,14 +72,18 @@ def load_issue(settings: Settings, folder: Path) -> Issue:
     meta: dict[str, Any] = {}
     meta_text = ""
     try:
+        if not meta_path.resolve().is_relative_to(folder.resolve()):
+            raise ContentError("issue.toml is a link to a file outside the issue folder; copy it in instead",
+                               meta_path)
         meta_text = read_text(meta_path)
         meta = parse_toml(meta_text, meta_path)
     except NewsletterError as exc:
         found.absorb(exc)
     issue = Issue(settings=settings, path=folder.resolve(), subject="")
     if meta_text and not found.errors:
-        _apply_meta(issue, meta, meta_text, meta_path, found)
-    for path in _story_files(folder, meta, meta_text, meta_path, found):
+        apply_meta(issue, meta, meta_text, meta_path, found)
+    order = meta.get("stories")
+    for path in story_files(folder, order, found, (meta_path, key_line(meta_text, "", "stories"))):
         try:
             issue.stories.append(load_story(path, issue.path, settings, found))
         except NewsletterError as exc:
@@ -86,13 +95,13 @@ def load_issue(settings: Settings, folder: Path) -> Issue:
     return issue
 
 
-def _apply_meta(issue: Issue, meta: dict[str, Any], text: str, path: Path, found: Collector) -> None:
+def apply_meta(issue: Issue, meta: dict[str, Any], text: str, path: Path, found: Collector) -> None:
     """Validate issue.toml values and copy them onto the issue."""
     for key, value in meta.items():
         line = key_line(text, "", key)
         if key not in ISSUE_KEYS:
-            hint = difflib.get_close_matches(key, list(ISSUE_KEYS), n=1)
-            found.warn(f"unknown key `{key}`" + (f"; did you mean `{hint[0]}`?" if hint else ""), path, line)
+            line = line or table_line(text, key)
+            found.warn(f"unknown key `{key}`{did_you_mean(key, ISSUE_KEYS)}", path, line)
         elif not isinstance(value, ISSUE_KEYS[key]) or isinstance(value, bool) or (
             key == "date" and isinstance(value, dt.datetime)
         ):
@@ -108,6 +117,10 @@ def _apply_meta(issue: Issue, meta: dict[str, Any], text: str, path: Path, found
         found.error("`subject` is empty: write the subject line readers see in their inbox", path,
                     key_line(text, "", "subject"))
         return
+    for key in ("subject", "preheader"):
+        if isinstance(meta.get(key), str) and any(not c.isprintable() for c in meta[key].strip()):
+            found.error(f"`{key}` must be one line of text, without line breaks or control characters", path,
+                        key_line(text, "", key))
     issue.subject = meta["subject"].strip()
     issue.preheader = str(meta.get("preheader", "")).strip()
     issue.date = meta["date"] if isinstance(meta.get("date"), dt.date) else None
@@ -120,26 +133,39 @@ def _apply_meta(issue: Issue, meta: dict[str, Any], text: str, path: Path, found
         issue.intro_html = markdown.render(issue.intro_tokens)
 
 
-def _story_files(folder: Path, meta: dict[str, Any], text: str, path: Path, found: Collector) -> list[Path]:
-    """Return the story files in order: the `stories` list, or file-name order."""
-    present = sorted(
-        p for p in folder.iterdir()
-        if p.is_file() and p.suffix in {".md", ".txt"} and not p.name.startswith(("_", "."))
-    )
-    order = meta.get("stories")
+def story_files(folder: Path, order: object = None, found: Collector | None = None,
+                where: tuple[Path | None, int | None] = (None, None)) -> list[Path]:
+    """Return an issue's story files in order: `order` (the `stories` list) or file-name order.
+
+    A story is a `.md` or `.txt` file (any case) not starting with `_` or `.`, inside the folder (a symlink
+    pointing out of it is refused). With a collector, names in `order` that are not stories or repeat are
+    errors and stories left out are warnings, reported at `where` (issue.toml and the line of `stories`).
+    """
+    folder = folder.resolve()
+    present: list[Path] = []
+    for path in sorted(folder.iterdir()):
+        if path.suffix.lower() not in STORY_SUFFIXES or path.name.startswith(("_", ".")) or not path.is_file():
+            continue
+        if not path.resolve().is_relative_to(folder):
+            if found is not None:
+                found.error("this story is a link to a file outside the issue folder; copy the file into the "
+                            "folder instead", path)
+            continue
+        present.append(path)
     if not isinstance(order, list):
         return present
-    line = key_line(text, "", "stories")
     chosen: list[Path] = []
     for name in order:
         candidate = folder / str(name)
-        if not isinstance(name, str) or candidate not in present:
-            found.error(f"`stories` names {name!r}, which is not a story file in this folder", path, line)
-        else:
+        if isinstance(name, str) and candidate in present and candidate not in chosen:
             chosen.append(candidate)
-    for left in sorted(set(present) - set(chosen)):
-        found.warn(f"{left.name} is not listed in `stories` and is left out of the issue", path, line)
-    return chosen
+        elif found is not None:
+            found.error(f"`stories` names {name!r} twice" if candidate in chosen
+                        else f"`stories` names {name!r}, which is not a story file in this folder", *where)
+    if found is not None:
+        for left in sorted(set(present) - set(chosen)):
+            found.warn(f"{left.name} is not listed in `stories` and is left out of the issue", *where)
+    return chosen if found is not None else (chosen or present)
 
 
 def load_story(path: Path, issue_dir: Path, settings: Settings, found: Collector) -> Story:
@@ -147,8 +173,8 @@ def load_story(path: Path, issue_dir: Path, settings: Settings, found: Collector
     text = read_text(path)
     if not text.strip():
         raise ContentError("the story is empty: write a headline and some text, or delete the file", path, 1)
-    story = _load_txt(path, text) if path.suffix == ".txt" else _load_md(path, text, found)
-    if not story.title:
+    story = _load_txt(path, text) if path.suffix.lower() == ".txt" else _load_md(path, text, found)
+    if not _visible(story.title):
         found.error("the story has no title: add `title:` to the front matter or start with a `# Heading` "
                     "line", path, 1)
     _resolve_images(story, issue_dir, settings, found)
@@ -221,8 +247,12 @@ def _split_front_matter(path: Path, text: str) -> tuple[str | None, str, int]:
 def _front_matter(path: Path, front: str, found: Collector) -> dict[str, Any]:
     """Parse and validate YAML front matter; lines are counted from the file's top."""
     try:
-        data = yaml.safe_load(front)
-        node = yaml.compose(front)
+        loader = yaml.SafeLoader(front)
+        try:
+            node = loader.get_single_node()
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 2 if mark else None
@@ -238,9 +268,7 @@ def _front_matter(path: Path, front: str, found: Collector) -> dict[str, Any]:
     for key, value in data.items():
         line = lines.get(str(key))
         if key not in STORY_KEYS:
-            hint = difflib.get_close_matches(str(key), sorted(STORY_KEYS), n=1)
-            found.warn(f"unknown front-matter key `{key}`" + (f"; did you mean `{hint[0]}`?" if hint else ""),
-                       path, line)
+            found.warn(f"unknown front-matter key `{key}`{did_you_mean(str(key), STORY_KEYS)}", path, line)
             continue
         if value is None:
             continue
@@ -250,6 +278,10 @@ def _front_matter(path: Path, front: str, found: Collector) -> dict[str, Any]:
         text = str(value).strip()
         if key == "kind" and text not in KINDS:
             found.error(f"`kind: {text}` is not a story kind; use one of {', '.join(KINDS)}", path, line)
+            continue
+        if key == "link" and not _web_link(text):
+            found.error(f"`link: {text}` must be a full web address starting with https:// (the story's page)",
+                        path, line)
             continue
         values[key] = text
     values["_image_line"] = lines.get("image")
@@ -263,9 +295,16 @@ def _resolve_images(story: Story, issue_dir: Path, settings: Settings, found: Co
         if story.image is not None:
             story.images.append(story.image)
     for token, line in markdown.walk(story.tokens):
+        if token.type in {"html_inline", "html_block"}:
+            for src in _RAW_IMG.findall(token.content):
+                if not src.startswith(("http://", "https://")):
+                    found.error(f"<img src={src!r}> in raw HTML is not processed: use Markdown, "
+                                f"`![description]({src})`, for local images",
+                                story.path, story.body_line + line if line is not None else None)
+            continue
         if token.type != "image":
             continue
-        src = str(token.attrGet("src") or "")
+        src = unquote(str(token.attrGet("src") or ""))  # markdown-it percent-encodes spaces and non-ASCII
         alt = token.content or "".join(c.content for c in token.children or ())
         where = story.body_line + line if line is not None else None
         image = _resolve_image(Image(src=src, alt=alt, line=where), story, issue_dir, settings, found)
@@ -289,14 +328,12 @@ def _resolve_image(image: Image, story: Story, issue_dir: Path, settings: Settin
     if src.startswith(("http://", "https://")):
         return image
     where = image.line
-    if where is not None and where >= story.body_line and story.path.suffix == ".md":
+    if where is not None and where >= story.body_line and story.path.suffix.lower() == ".md":
         # markdown-it maps the paragraph; point at the line of the paragraph that holds this image
-        from urllib.parse import unquote
-
         for offset, row in enumerate(story.source.split("\n")[where - story.body_line:]):
             if not row.strip():
                 break
-            if src in row or unquote(src) in row:
+            if src in row or quote(src) in row:
                 where += offset
                 break
     if not image.alt.strip():
@@ -336,3 +373,16 @@ def _resolve_image(image: Image, story: Story, issue_dir: Path, settings: Settin
     return Image(src=out_src, alt=image.alt, path=prepared.path, line=where,
                  width=prepared.width, height=prepared.height)
 
+
+
+def _visible(text: str) -> bool:
+    """Return True when text has a character a reader can see (not only spaces or zero-width marks)."""
+    return any(not c.isspace() and unicodedata.category(c) != "Cf" for c in text)
+
+
+def _web_link(url: str) -> bool:
+    """Return True for an absolute http(s) or mailto address that can stand in an href."""
+    parts = urlsplit(url)
+    if any(c.isspace() or c in "\"<>" for c in url):
+        return False
+    return (parts.scheme in {"http", "https"} and bool(parts.netloc)) or (parts.scheme == "mailto" and "@" in url)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -62,3 +63,11 @@ def key_line(text: str, table: str, key: str) -> int | None:
 def table_line(text: str, table: str) -> int | None:
     """Return the line of the `[table]` header."""
     return key_line(text, table, "")
+
+
+def did_you_mean(word: str, known: Iterable[str]) -> str:
+    """Return "; did you mean `x`?" for the known word closest to a likely typo, or ""."""
+    import difflib
+
+    matches = difflib.get_close_matches(word, sorted(known), n=1, cutoff=0.6)
+    return f"; did you mean `{matches[0]}`?" if matches else ""

@@ -55,7 +55,7 @@ def prepare_image(source: Path, root: Path) -> PreparedImage:
     name = f"{key[:12]}-{_safe_stem(source.stem)}{suffix}"
     meta = {"name": name, "width": width, "height": height, "source": source.name}
     try:
-        write_tree(entry, {name: output, "meta.json": json.dumps(meta).encode("utf-8")})
+        write_tree(entry, {name: output, "meta.json": json.dumps(meta).encode("utf-8")}, kind="cache")
     except NewsletterError:
         if _lookup(entry) is None:  # another process may have stored the same image meanwhile
             raise

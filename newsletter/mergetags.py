@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from html import escape
 
 TAGS = ("unsubscribe_url", "web_url", "preferences_url", "first_name", "email", "postal_address")
 OPEN, CLOSE = "\ue000", "\ue001"
@@ -12,7 +13,7 @@ OPEN, CLOSE = "\ue000", "\ue001"
 WRITTEN = re.compile(
     r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\|\s*default\s*:\s*(?:\"([^\"<>&]*)\"|'([^'<>&]*)'))?\s*\}\}"
 )
-MARKED = re.compile(OPEN + r"([a-z_]+)(?:\|([^" + CLOSE + r"]*))?" + CLOSE)
+MARKED = re.compile(OPEN + "(" + "|".join(TAGS) + r")(?:\|([^" + CLOSE + r"]*))?" + CLOSE)
 
 
 def mark(name: str, fallback: str = "") -> str:
@@ -35,7 +36,12 @@ def restore(html: str) -> str:
 
 
 def mark_written(text: str) -> str:
-    """Turn the known tags a writer typed into markers; unknown ones stay literal text."""
+    """Turn the known tags a writer typed into markers; unknown ones stay literal text.
+
+    The marker characters themselves (private-use U+E000 and U+E001) are removed from what the writer typed,
+    so pasted text can never pose as a merge tag.
+    """
+    text = text.replace(OPEN, "").replace(CLOSE, "")
 
     def replace(match: re.Match[str]) -> str:
         name = match.group(1)
@@ -51,8 +57,10 @@ def used(text: str) -> list[str]:
     return sorted({m.group(1) for m in MARKED.finditer(text)})
 
 
-def fill(text: str, value: Callable[[str, str], str]) -> str:
-    """Replace every marker with value(name, fallback)."""
+def fill(text: str, value: Callable[[str, str], str], *, html: bool = False) -> str:
+    """Replace every marker with value(name, fallback), HTML-escaped when filling HTML with plain values."""
+    if html:
+        return MARKED.sub(lambda m: escape(value(m.group(1), m.group(2) or ""), quote=True), text)
     return MARKED.sub(lambda m: value(m.group(1), m.group(2) or ""), text)
 
 

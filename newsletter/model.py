@@ -17,6 +17,11 @@ if TYPE_CHECKING:
 KINDS = ("lead", "story", "brief", "quote", "sponsor")
 
 
+def long_date(value: dt.date) -> str:
+    """Format a date as '23 March 2024', as the masthead and the text version show it."""
+    return f"{value.day} {value:%B %Y}"
+
+
 @dataclass(frozen=True)
 class Image:
     """An image a story uses: a local file inside the issue or a remote URL."""

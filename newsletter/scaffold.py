@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from pathlib import Path
 
@@ -14,11 +15,11 @@ SLUG = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 
 CONFIG = '''# The publication: {name}. Every key is documented in the README.
 [publication]
-name = "{name}"
+name = {name_toml}
 url = "https://example.org/{slug}"                 # where the web archive lives
 subscribe_url = "https://example.org/{slug}/subscribe"
 unsubscribe_url = "https://example.org/{slug}/unsubscribe"
-from_name = "{name}"
+from_name = {name_toml}
 from_email = "editor@example.org"
 postal_address = "Replace with your postal address, City, Country"
 language = "en"
@@ -30,8 +31,8 @@ accent_color = "#b3261e"
 width = 72
 '''
 
-ISSUE = '''subject = "{subject}"
-preheader = "{preheader}"
+ISSUE = '''subject = {subject}
+preheader = {preheader}
 date = {date}
 number = {number}
 intro = """
@@ -66,25 +67,33 @@ Briefs are short items set compactly. Try `kind: quote` or `kind: sponsor` too.
 '''
 
 
+def _toml(text: str) -> str:
+    """Return text as a TOML basic string (JSON's string syntax is valid TOML)."""
+    return json.dumps(text, ensure_ascii=False)
+
+
 def init_publication(folder: Path, today: dt.date | None = None) -> list[Path]:
     """Create a publication folder with newsletter.toml and a first issue; return the files made."""
+    folder = folder.resolve()
     if folder.exists() and any(folder.iterdir()):
         raise UsageError(f"{folder} already exists and is not empty; choose a new folder name", folder)
     today = today or dt.date.today()
-    name = folder.resolve().name.replace("-", " ").replace("_", " ").title() or "My Newsletter"
+    name = "".join(c for c in folder.name if c.isprintable()).replace("-", " ").replace("_", " ").title()
+    name = name.strip() or "My Newsletter"
     slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "letter"
     issue_slug = f"{today.isoformat()}-first-issue"
     files = {
-        CONFIG_NAME: CONFIG.format(name=name, slug=slug),
+        CONFIG_NAME: CONFIG.format(name=name, name_toml=_toml(name), slug=slug),
         ".gitignore": "# build output and caches: made again by `newsletter build`\ndist/\n.newsletter-cache/\n",
         f"issues/{issue_slug}/issue.toml": ISSUE.format(
-            subject=f"{name}: the first issue", preheader="What this newsletter is, and how its stories are made.",
+            subject=_toml(f"{name}: the first issue"),
+            preheader=_toml("What this newsletter is, and how its stories are made."),
             date=today.isoformat(), number=1, intro="Hello, and thank you for reading."),
         f"issues/{issue_slug}/01-welcome.md": LEAD.format(slug=issue_slug),
         f"issues/{issue_slug}/02-how-it-works.txt": SECOND,
         f"issues/{issue_slug}/03-one-more-thing.md": BRIEF,
     }
-    write_tree(folder, {k: v.encode("utf-8") for k, v in files.items()}, replace=folder.exists(),
+    write_tree(folder, {k: v.encode("utf-8") for k, v in files.items()}, kind=None, replace=False,
                folders=(f"issues/{issue_slug}/images",))
     return [folder / k for k in files]
 
@@ -102,12 +111,13 @@ def new_issue(settings: Settings, slug: str, today: dt.date | None = None) -> li
 
     numbers = [n for n in (peek(p, "number") for p in list_issues(settings)) if isinstance(n, int)]
     files = {
-        "issue.toml": ISSUE.format(subject="Write the subject line here",
-                                   preheader="One sentence that shows beside the subject in the inbox.",
+        "issue.toml": ISSUE.format(subject=_toml("Write the subject line here"),
+                                   preheader=_toml("One sentence that shows beside the subject in the inbox."),
                                    date=today.isoformat(), number=max(numbers, default=0) + 1,
                                    intro="A line or two from the editor."),
         "01-lead.md": "---\ntitle: The headline of the lead story\nbyline: By …\nkind: lead\n---\n"
                       "Write the lead story here.\n",
     }
-    write_tree(folder, {k: v.encode("utf-8") for k, v in files.items()}, replace=False, folders=("images",))
+    write_tree(folder, {k: v.encode("utf-8") for k, v in files.items()}, kind=None, replace=False,
+               folders=("images",))
     return [folder / k for k in files]

@@ -7,23 +7,33 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from newsletter.errors import NewsletterError
+from newsletter.errors import NewsletterError, UsageError
 
 CACHE_DIR = ".newsletter-cache"  # under the publication root: caches that only make builds faster
 
 
+MARKER = ".newsletter-output"  # in every folder write_tree makes: what kind of output it holds
+
+
 def write_tree(target: Path, files: dict[str, bytes], copies: dict[str, Path] | None = None,
-               *, replace: bool = True, folders: tuple[str, ...] = ()) -> None:
+               *, kind: str | None, replace: bool = True, folders: tuple[str, ...] = (),
+               keep: tuple[str, ...] = ()) -> None:
     """Write files (and copies of source files) into a fresh folder, then rename it to `target`.
 
     A failure at any point leaves `target` as it was: the old folder is only removed once the new one
-    is in place.
+    is in place. An existing `target` is only replaced when it is empty or holds output of the same `kind`
+    (its marker file says so), so a mistaken --out never deletes someone's files. Entries named in `keep`
+    (such as a build's export/ folder) are carried over from the old folder. `kind=None` (scaffolding,
+    with replace=False) writes no marker, and fills an existing empty folder in place, so a shell whose
+    current folder it is keeps working.
     """
-    if target.exists() and not replace:
-        raise NewsletterError(f"{target.name} already exists; choose another name or remove it", target)
+    _check_replaceable(target, kind, replace, keep)
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    kept: list[str] = []
     try:
+        if kind:
+            _place(staging, MARKER).write_text(kind + "\n", encoding="utf-8")
         for name, data in files.items():
             _place(staging, name).write_bytes(data)
         for name in folders:
@@ -31,13 +41,63 @@ def write_tree(target: Path, files: dict[str, bytes], copies: dict[str, Path] | 
         for name, source in (copies or {}).items():
             shutil.copyfile(source, _place(staging, name))
         staging.chmod(0o755)
-        _swap(staging, target)
+        for name in keep:
+            if (target / name).exists() and not (staging / name).exists():
+                (target / name).rename(staging / name)
+                kept.append(name)
+        if not replace and target.is_dir():
+            _fill(staging, target)
+        else:
+            _swap(staging, target)
     except OSError as exc:
-        shutil.rmtree(staging, ignore_errors=True)
+        _give_back(staging, target, kept)
         raise NewsletterError(f"cannot write {target.name}: {exc.strerror or exc}", target) from None
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        _give_back(staging, target, kept)
         raise
+
+
+def _check_replaceable(target: Path, kind: str, replace: bool, keep: tuple[str, ...]) -> None:
+    """Refuse a target that is a file, or a folder holding anything but our own output of this kind."""
+    if not target.exists():
+        return
+    if not target.is_dir():
+        raise UsageError(f"{target} is a file; give a folder for the output", target)
+    entries = {entry.name for entry in target.iterdir()} - set(keep)
+    if not entries:
+        return
+    if not replace:
+        raise UsageError(f"{target.name} already exists; choose another name or remove it", target)
+    try:
+        found = (target / MARKER).read_text(encoding="utf-8").strip()
+    except OSError:
+        found = ""
+    if found != kind:
+        what = f"holds {found} output" if found else "was not written by newsletter"
+        raise UsageError(f"{target} is not empty and {what}; choose a new or empty folder (its contents "
+                         f"would be replaced by the {kind})", target)
+
+
+def _fill(staging: Path, target: Path) -> None:
+    """Move staging's entries into the existing empty target, taking them back out if one move fails."""
+    moved: list[Path] = []
+    try:
+        for entry in sorted(staging.iterdir()):
+            entry.rename(target / entry.name)
+            moved.append(target / entry.name)
+    except OSError:
+        for path in moved:
+            path.rename(staging / path.name)
+        raise
+    staging.rmdir()
+
+
+def _give_back(staging: Path, target: Path, kept: list[str]) -> None:
+    """Return carried-over entries to the old folder and remove the staging folder."""
+    for name in kept:
+        if (staging / name).exists() and target.exists() and not (target / name).exists():
+            (staging / name).rename(target / name)
+    shutil.rmtree(staging, ignore_errors=True)
 
 
 def _place(staging: Path, name: str) -> Path:

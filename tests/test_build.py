@@ -22,7 +22,9 @@ def test_good_build_writes_every_output(publication, run):
     result = run("build", cwd=pub)
     assert result.exit_code == 0, result.output
     out = built(pub)
-    assert sorted(p.name for p in out.iterdir()) == ["email.html", "email.mjml", "email.txt", "images", "manifest.json"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        ".newsletter-output", "email.html", "email.mjml", "email.txt", "images", "manifest.json"]
+    assert (out / ".newsletter-output").read_text() == "build\n", "the marker that lets a rebuild replace it"
     assert re.search(rf"built dist/{SPRING}/email.html\s+\d+\.\d KB, 3 stories", result.stdout)
     html = (out / "email.html").read_text()
     for title in ("Blossom arrives late", "Market stalls return", "Rain Expected"):

@@ -233,3 +233,92 @@ def test_issue_without_stories(pub, run):
     for story in folder.glob("0*"):
         story.unlink()
     fails(run, pub, f"issues/{SPRING}: the issue has no stories")
+
+
+def test_out_never_replaces_a_folder_it_did_not_write(pub, run):
+    (pub / "notes").mkdir()
+    (pub / "notes" / "keep.txt").write_text("mine")
+    result = run("export", SPRING, "--to", "eml", "--out", "notes", cwd=pub)
+    assert result.exit_code == 2
+    assert "is not empty and was not written by newsletter" in result.stderr
+    assert (pub / "notes" / "keep.txt").read_text() == "mine"
+    result = run("export", SPRING, "--to", "eml", "--out", ".", cwd=pub)
+    assert result.exit_code == 2 and (pub / "newsletter.toml").is_file()
+    result = run("build", "--out", "issues", cwd=pub)
+    assert result.exit_code == 2 and "not written by newsletter" in result.stderr
+    assert (pub / "issues" / SPRING / "01-lead.md").is_file(), "the stories are still there"
+
+
+def test_one_kind_of_output_never_replaces_another(pub, run):
+    assert run("archive", "--out", "dist/site", cwd=pub).exit_code == 0
+    result = run("build", "--out", "dist/site", cwd=pub)
+    assert result.exit_code == 2, "dist/site/<slug> holds the archive's page for the issue"
+    assert (pub / "dist" / "site" / SPRING / "index.html").is_file()
+    result = run("export", SPRING, "--to", "eml", "--out", f"dist/{SPRING}", cwd=pub)
+    assert result.exit_code == 2 and "holds build output" in result.stderr
+    assert (pub / "dist" / SPRING / "email.html").is_file()
+
+
+def test_a_rebuild_keeps_the_exports(pub, run):
+    assert run("export", SPRING, "--to", "eml", cwd=pub).exit_code == 0
+    assert run("build", cwd=pub).exit_code == 0
+    assert (pub / "dist" / SPRING / "export" / "eml" / f"{SPRING}.eml").is_file()
+
+
+def test_pasted_marker_characters_are_plain_text(pub, run):
+    edit(pub, STORY, "---\ntitle: T\n---\nA \ue000bogus\ue001 and \ue000email\ue001 pasted.\n")
+    result = run("build", cwd=pub)
+    assert result.exit_code == 0, result.output
+    html = (pub / "dist" / SPRING / "email.html").read_text()
+    assert "A bogus and email pasted." in html and "reader@example.com pasted" not in html
+
+
+def test_front_matter_link_must_be_a_web_address(pub, run):
+    edit(pub, STORY, '---\ntitle: T\nlink: "javascript:alert(document.cookie)"\n---\nText.\n')
+    fails(run, pub, f"{STORY}:3: `link: javascript:alert(document.cookie)` must be a full web address")
+
+
+def test_config_values_in_html_are_escaped(pub, run):
+    config = pub / "newsletter.toml"
+    config.write_text(config.read_text().replace('postal_address = "1 Test Street, Testville"',
+                                                 'postal_address = "Bell & Sons <Unit 4>, Testville"'))
+    assert run("build", cwd=pub).exit_code == 0
+    html = (pub / "dist" / SPRING / "email.html").read_text()
+    assert "Bell &amp; Sons &lt;Unit 4&gt;, Testville" in html
+
+
+def test_bad_addresses_in_the_config(pub, run):
+    config = pub / "newsletter.toml"
+    config.write_text(config.read_text().replace('from_email = "editor@fixture.example.org"',
+                                                 'from_email = "a@b@c"').replace(
+        'subscribe_url = "https://fixture.example.org/subscribe"', 'subscribe_url = "fixture.example.org"'))
+    err = fails(run, pub, "newsletter.toml:4: `subscribe_url` must be a web address starting with https://")
+    assert "newsletter.toml:7: `from_email` must be one email address" in err
+
+
+def test_subject_on_one_line(pub, run):
+    toml = Path("issues") / SPRING / "issue.toml"
+    edit(pub, toml, 'subject = "two\\nlines"\n')
+    fails(run, pub, f"{toml}:1: `subject` must be one line of text")
+
+
+def test_story_links_out_of_the_folder_and_repeated_stories(pub, run, tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("Secret\n\nSECRET=hunter2\n")
+    (pub / "issues" / SPRING / "05-link.txt").symlink_to(secret)
+    err = fails(run, pub, "05-link.txt: this story is a link to a file outside the issue folder")
+    assert "hunter2" not in err
+    (pub / "issues" / SPRING / "05-link.txt").unlink()
+    toml = Path("issues") / SPRING / "issue.toml"
+    edit(pub, toml, 'subject = "S"\nstories = ["01-lead.md", "01-lead.md"]\n')
+    fails(run, pub, f"{toml}:2: `stories` names '01-lead.md' twice")
+
+
+def test_upper_case_suffix_and_invisible_title(pub, run):
+    edit(pub, Path("issues") / SPRING / "04-shout.MD", "---\ntitle: \u200b\n---\nText.\n")
+    fails(run, pub, f"issues/{SPRING}/04-shout.MD:1: the story has no title")
+
+
+def test_local_image_in_raw_html_is_reported(pub, run):
+    edit(pub, STORY, '---\ntitle: T\n---\nText.\n\n<p><img src="images/tree.png" alt="x"></p>\n')
+    fails(run, pub, f"{STORY}:6: <img src='images/tree.png'> in raw HTML is not processed")

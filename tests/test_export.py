@@ -385,7 +385,8 @@ def test_out_folder_and_what_the_export_prints(tmp_path: Path, run: Any) -> None
     result = run("export", SLUGS[1], "--to", "mailchimp", "--out", "elsewhere", cwd=root)
     assert result.exit_code == 0, result.stderr
     folder = root / "elsewhere"
-    assert sorted(p.name for p in folder.iterdir()) == ["campaign.json", "content.json", "email.txt", "mailchimp.zip"]
+    assert sorted(p.name for p in folder.iterdir()) == [
+        ".newsletter-output", "campaign.json", "content.json", "email.txt", "mailchimp.zip"]
     assert not (root / "dist" / SLUGS[1] / "export").exists()
     lines = result.stdout.splitlines()
     assert lines[0] == "exported to mailchimp: elsewhere/"

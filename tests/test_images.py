@@ -204,7 +204,7 @@ def test_each_image_of_a_paragraph_is_named_at_its_own_line(pub, run):
     assert result.exit_code == 1
     assert f"{STORY}:7: image 'images/gone.png' not found" in result.stderr
     assert f"{STORY}:8: image path '../../secret.png' is outside the issue folder" in result.stderr
-    assert f"{STORY}:8: image 'images/my%20gone.png' not found" in result.stderr
+    assert f"{STORY}:8: image 'images/my gone.png' not found" in result.stderr
     assert "Traceback" not in result.output
 
 

@@ -62,7 +62,7 @@ def web_page(rendered: Rendered, feed: bool) -> str:
     style.text = render_template(dirs, "archive/web.css", _values(rendered, feed))
     head.append(style)
     html = lxml.html.tostring(doc, encoding="unicode", doctype="<!doctype html>")
-    return mergetags.fill(mergetags.restore(html), web_filler(rendered))
+    return mergetags.fill(mergetags.restore(html), web_filler(rendered), html=True)
 
 
 def _values(rendered: Rendered, feed: bool) -> dict[str, Any]:
@@ -150,7 +150,7 @@ def feed_entry(rendered: Rendered) -> str:
                 "image": s.image if s.image is not None and s.image.width else None} for s in issue.stories]
     values = {"issue": {"intro": Markup(issue.intro_html)}, "stories": stories, "publication": settings.publication}
     html = render_template(theme_dirs(settings.root), "archive/entry.html", values)
-    html = mergetags.fill(html, web_filler(rendered))
+    html = mergetags.fill(html, web_filler(rendered), html=True)
     fragment = lxml.html.fragment_fromstring(html, create_parent="div")
     if issue.web_url:
         fragment.make_links_absolute(issue.web_url, resolve_base_href=False)

@@ -61,7 +61,7 @@ def export_issue(settings: Settings, folder: Path, platform: str, out: Path | No
     bundle: Bundle = exporter.export(rendered, options or Options())
     bundle.notes[:0] = [w.format(settings.root) for w in rendered.warnings if w not in settings.warnings]
     target = (out or default_out(settings, rendered.slug, platform)).resolve()
-    write_tree(target, bundle.files, bundle.copies)
+    write_tree(target, bundle.files, bundle.copies, kind="export")
     return Exported(platform, target, bundle)
 
 
@@ -74,5 +74,5 @@ def export_mailbox(settings: Settings, folders: list[Path], out: Path | None = N
     rendered = [build_issue(settings, folder) for folder in folders]
     bundle = mbox.export_many(rendered, options or Options())
     target = (out or settings.root / "dist" / "export" / "mbox").resolve()
-    write_tree(target, bundle.files)
+    write_tree(target, bundle.files, kind="export")
     return Exported("mbox", target, bundle)

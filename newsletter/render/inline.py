@@ -140,14 +140,21 @@ class BackgroundInliner:
     def prepare(self, css: str | None) -> None:
         """Warm the worker up with the theme's own CSS, as soon as it is known."""
         if self._conn is not None and css:
-            self._conn.send((0, _WARM_HTML, css))
+            try:
+                self._conn.send((0, _WARM_HTML, css))
+            except OSError:  # the worker is gone: inline in process from now on
+                self._conn = None
 
     def __call__(self, html: str, css: str) -> Callable[[], str]:
         """Start inlining css into html, in the worker when there is one."""
         if self._conn is None:
             return inline_now(html, css)
         self._sent += 1
-        self._conn.send((self._sent, html, css))
+        try:
+            self._conn.send((self._sent, html, css))
+        except OSError:  # the worker is gone: inline in process from now on
+            self._conn = None
+            return inline_now(html, css)
         return functools.partial(self._receive, self._sent)
 
     def _receive(self, number: int) -> str:
@@ -169,6 +176,7 @@ class BackgroundInliner:
     def __exit__(self, *exc: object) -> None:
         if self._conn is not None:
             self._conn.close()
+        if self._process is not None:
             self._process.join(timeout=5)
             if self._process.is_alive():
                 self._process.kill()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import io
 import os
@@ -15,7 +14,7 @@ from markupsafe import Markup
 
 from newsletter import mergetags
 from newsletter.errors import TemplateError
-from newsletter.model import Issue
+from newsletter.model import Issue, long_date
 from newsletter.writer import CACHE_DIR, write_cache_file
 
 if TYPE_CHECKING:
@@ -88,13 +87,8 @@ def environment(dirs: tuple[Path, ...]) -> jinja2.Environment:
         auto_reload=True,
     )
     env.globals["tag"] = lambda name, fallback="": Markup(mergetags.mark(name, fallback))
-    env.filters["longdate"] = _longdate
+    env.filters["longdate"] = long_date
     return env
-
-
-def _longdate(value: dt.date) -> str:
-    """Format a date as '23 March 2024'."""
-    return f"{value.day} {value:%B %Y}"
 
 
 def context(issue: Issue, logo_src: str = "") -> dict[str, Any]:

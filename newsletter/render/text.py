@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from newsletter.mergetags import mark
-from newsletter.model import Issue, Story
+from newsletter.model import Issue, Story, long_date
 from newsletter.render.text_blocks import Blocks, Refs, TextStyle, safe_url
 from newsletter.render.text_wrap import display_width, wrap
 
@@ -35,7 +35,7 @@ def _masthead(issue: Issue, blocks: Blocks) -> list[str]:
     width = blocks.style.width
     meta = " · ".join(part for part in (
         f"Issue {issue.number}" if issue.number else "",
-        f"{issue.date.day} {issue.date:%B %Y}" if issue.date else "",
+        long_date(issue.date) if issue.date else "",
     ) if part)
     lines = wrap(blocks.text(issue.settings.publication.name), width)
     return lines + (wrap(blocks.text(meta), width) if meta else [])
