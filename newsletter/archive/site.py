@@ -111,7 +111,7 @@ def build_archive(settings: Settings, out: Path, *, force: bool = False, jobs: i
         files[FEED_NAME] = atom_feed(settings, entries)
     state = {"generator": f"newsletter {__version__}", "version": STATE_VERSION, "common": common, "issues": entries}
     files[STATE_NAME] = (json.dumps(state, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
-    write_tree(out, files, copies)
+    write_tree(out, files, copies, kind="archive")
     return ArchiveReport(out, len(entries), rebuilt, failed, _unique(warnings), written=True, feed=feed)
 
 
