@@ -132,10 +132,41 @@ def test_loader_problems_without_a_rule_are_kept(publication, run) -> None:
     """Problems only the loader knows (a missing image, an unknown key) are reported with their lines."""
     pub = apply(publication(CLEAN), {
         "ISSUE/04-case.md": "---\ntitle: Case\nimgae: x.png\n---\n![A map](images/missing.png)\n",
+        "ISSUE/issue.toml": lambda text: text + "edition = 4\n",
     })
     document, _ = check_json(run, pub)
     assert ("04-case.md", 5) in places(document, "content/error")
     assert ("04-case.md", 3) in places(document, "content/warning")
+    assert ("issue.toml", 6) in places(document, "content/warning")  # kept although the loader refused the issue
+
+
+@pytest.mark.parametrize("subject", [None, '""', "7"])
+def test_issue_without_a_subject_still_checks_preheader_and_intro(publication, run, subject: str | None) -> None:
+    """A missing, empty or non-text subject is one error; the preheader and intro are checked all the same."""
+    def edit(text: str) -> str:
+        lines = [line for line in text.split("\n") if not line.startswith("subject")]
+        head = [] if subject is None else [f"subject = {subject}"]
+        return "\n".join([*head, *lines]).replace("Three stories this week.", "[Click here](https://check.example.org/x).")
+
+    document, code = check_json(run, apply(publication(CLEAN), {"ISSUE/issue.toml": edit}))
+    assert code == 1
+    assert places(document, "links/vague-text") == [("issue.toml", 4 if subject is None else 5)]
+    assert places(document, "deliverability/no-preheader") == []
+
+
+@pytest.mark.parametrize("refused", [False, True])
+def test_intro_links_are_tagged_as_build_tags_them(publication, run, refused: bool) -> None:
+    """[links] UTM tags reach intro and story links alike, so one page linked from both is no mismatch."""
+    pub = apply(publication(CLEAN), {
+        "newsletter.toml": lambda text: text + '\n[links]\nutm_source = "weekly"\n',
+        "ISSUE/issue.toml": lambda text: text.replace("Three stories this week.",
+                                                      "See [the timetable](https://check.example.org/times)."),
+        "ISSUE/04-case.md": "# Case\n\nThe [new timetable](https://check.example.org/times) is out.\n"
+                            + ("\n![A map](images/missing.png)\n" if refused else ""),
+    })
+    document, _ = check_json(run, pub)
+    assert bool(places(document, "content/error")) is refused
+    assert places(document, "links/utm-mismatch") == []
 
 
 def test_clipping_names_the_cost_of_each_story(publication, run) -> None:

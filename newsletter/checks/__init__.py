@@ -110,11 +110,11 @@ def rules() -> dict[str, Rule]:
 def run_checks(settings: Settings, folder: Path, *, links: bool = False, link_timeout: float = 10.0) -> IssueReport:
     """Check one issue folder; with links=True also request every URL (link_timeout seconds each)."""
     from newsletter.checks.context import Context
-    from newsletter.checks.loading import load_for_check, render_for_check, story_files
+    from newsletter.checks.loading import load_for_check, render_for_check
 
-    issue, problems = load_for_check(settings, folder)
+    issue, problems, files = load_for_check(settings, folder)
     refused = any(p.level == "error" for p in problems)  # build refuses it too, so there is no size to measure
-    ctx = Context(settings, issue, None if refused else render_for_check(issue), story_files(folder),
+    ctx = Context(settings, issue, None if refused else render_for_check(issue), files,
                   online=links, link_timeout=link_timeout)
     findings = _run_rules(ctx)
     findings += [_from_problem(p) for p in problems if not _superseded(p, findings)]
@@ -129,10 +129,9 @@ def check_issue(settings: Settings, folder: Path) -> list[Finding]:
 def check_rendered(rendered: Rendered) -> list[Finding]:
     """Return the rules' findings for an issue build has already rendered (loader warnings left out)."""
     from newsletter.checks.context import Context
-    from newsletter.checks.loading import story_files
 
     issue = rendered.issue
-    ctx = Context(issue.settings, issue, rendered, story_files(issue.path))
+    ctx = Context(issue.settings, issue, rendered, [story.path for story in issue.stories])
     return _report(ctx, _run_rules(ctx)).findings
 
 

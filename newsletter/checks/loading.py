@@ -3,37 +3,27 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from newsletter import markdown
 from newsletter.config import Settings
-from newsletter.content import ISSUE_FILE, load_issue, load_story, peek
+from newsletter.content import ISSUE_FILE, apply_meta, load_issue, load_story, story_files
 from newsletter.errors import Collector, NewsletterError, Problem
-from newsletter.mergetags import mark_written
+from newsletter.files import parse_toml, read_text
 from newsletter.model import Issue, Rendered
 
-STORY_SUFFIXES = {".md", ".txt"}
 
+def load_for_check(settings: Settings, folder: Path) -> tuple[Issue, list[Problem], list[Path]]:
+    """Return the issue, the loader's problems and the story files in issue order.
 
-def story_files(folder: Path) -> list[Path]:
-    """Return the story files of an issue folder in issue order."""
-    present = sorted(p for p in folder.iterdir()
-                     if p.is_file() and p.suffix in STORY_SUFFIXES and not p.name.startswith(("_", ".")))
-    order = peek(folder, "stories")
-    if not isinstance(order, list):
-        return present
-    chosen = [folder / name for name in order if isinstance(name, str) and folder / name in present]
-    return chosen or present
-
-
-def load_for_check(settings: Settings, folder: Path) -> tuple[Issue, list[Problem]]:
-    """Return the issue and the loader's problems; a refused issue is rebuilt from the stories that load."""
+    A refused issue is rebuilt from what loads, with the content loader's own functions, so the rules see
+    what build would; its errors are the loader's, and the warnings the refused loader drops are kept.
+    """
     try:
         issue = load_issue(settings, folder)
     except NewsletterError as exc:
-        problems = [*exc.problems, *settings.warnings]
-        issue = _load_leniently(settings, folder, problems)
-        return issue, _unique(problems)
-    return issue, list(issue.warnings)
+        issue, warnings, files = _load_leniently(settings, folder)
+        return issue, [*exc.problems, *settings.warnings, *warnings], files
+    return issue, list(issue.warnings), [story.path for story in issue.stories]
 
 
 def render_for_check(issue: Issue) -> Rendered | None:
@@ -48,27 +38,27 @@ def render_for_check(issue: Issue) -> Rendered | None:
         return None
 
 
-def _load_leniently(settings: Settings, folder: Path, problems: list[Problem]) -> Issue:
-    """Build an Issue from whatever loads: issue.toml values and every story that parses."""
+def _load_leniently(settings: Settings, folder: Path) -> tuple[Issue, list[Problem], list[Path]]:
+    """Return an Issue of whatever loads (issue.toml values, every story that parses), its warnings and files."""
+    found = Collector()
     issue = Issue(settings=settings, path=folder.resolve(), subject="")
-    if (folder / ISSUE_FILE).is_file():
-        subject, preheader, intro = (peek(folder, key) for key in ("subject", "preheader", "intro"))
-        issue.subject = subject.strip() if isinstance(subject, str) else ""
-        issue.preheader = preheader.strip() if isinstance(preheader, str) else ""
-        if isinstance(intro, str) and intro.strip():
-            issue.intro_source = intro
-            issue.intro_tokens = markdown.parse(mark_written(intro))
-    for path in story_files(folder):
-        found = Collector()
+    meta_path = folder / ISSUE_FILE
+    meta: dict[str, Any] = {}
+    text = ""
+    try:
+        text = read_text(meta_path)
+        meta = parse_toml(text, meta_path)
+    except NewsletterError:
+        pass  # load_issue has reported it
+    else:
+        apply_meta(issue, meta, text, meta_path, found)
+        if not issue.subject:  # apply_meta stops at a missing or bad subject: take the other values all the same
+            apply_meta(issue, {**meta, "subject": "-"}, text, meta_path, Collector())
+            issue.subject = ""
+    files = story_files(folder, meta.get("stories"))  # the listed stories, or every story when none is valid
+    for path in files:
         try:
-            story = load_story(path, issue.path, settings, found)
+            issue.stories.append(load_story(path, issue.path, settings, found))
         except NewsletterError:
-            continue
-        issue.stories.append(story)
-        problems.extend(found.warnings)
-    return issue
-
-
-def _unique(problems: list[Problem]) -> list[Problem]:
-    """Return problems without repeats, in order."""
-    return list(dict.fromkeys(problems))
+            continue  # load_issue has reported it
+    return issue, found.warnings, files
