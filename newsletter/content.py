@@ -108,21 +108,19 @@ def apply_meta(issue: Issue, meta: dict[str, Any], text: str, path: Path, found:
             kind = {str: "a quoted string", int: "a whole number", dt.date: "a date like 2024-03-23",
                     list: "a list of file names"}[ISSUE_KEYS[key]]
             found.error(f"`{key}` must be {kind}", path, line)
-    if "subject" not in meta:
+    subject = meta.get("subject")
+    if subject is None:
         found.error('missing `subject = "…"`: every issue needs a subject line', path)
-        return
-    if not isinstance(meta["subject"], str):
-        return
-    if not meta["subject"].strip():
+    elif isinstance(subject, str) and not subject.strip():
         found.error("`subject` is empty: write the subject line readers see in their inbox", path,
                     key_line(text, "", "subject"))
-        return
     for key in ("subject", "preheader"):
         if isinstance(meta.get(key), str) and any(not c.isprintable() for c in meta[key].strip()):
             found.error(f"`{key}` must be one line of text, without line breaks or control characters", path,
                         key_line(text, "", key))
-    issue.subject = meta["subject"].strip()
-    issue.preheader = str(meta.get("preheader", "")).strip()
+    # The other values are set even when the subject is wrong, for `check`, which goes on after errors.
+    issue.subject = subject.strip() if isinstance(subject, str) else ""
+    issue.preheader = meta["preheader"].strip() if isinstance(meta.get("preheader"), str) else ""
     issue.date = meta["date"] if isinstance(meta.get("date"), dt.date) else None
     issue.number = meta["number"] if isinstance(meta.get("number"), int) else None
     intro = meta.get("intro")

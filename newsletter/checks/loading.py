@@ -52,9 +52,6 @@ def _load_leniently(settings: Settings, folder: Path) -> tuple[Issue, list[Probl
         pass  # load_issue has reported it
     else:
         apply_meta(issue, meta, text, meta_path, found)
-        if not issue.subject:  # apply_meta stops at a missing or bad subject: take the other values all the same
-            apply_meta(issue, {**meta, "subject": "-"}, text, meta_path, Collector())
-            issue.subject = ""
     files = story_files(folder, meta.get("stories"))  # the listed stories, or every story when none is valid
     for path in files:
         try:
