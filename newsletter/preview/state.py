@@ -93,8 +93,9 @@ class Preview:
 
     def _menu_changed(self, paths: list[Path]) -> bool:
         """Return True when a change may add, remove, reorder or rename an issue."""
-        issues_dir = self.settings.issues_dir
-        return any(p.name == ISSUE_FILE or p in {issues_dir, self.default_folder, self.root / CONFIG_NAME}
+        issues_dir = self.settings.issues_dir.resolve()
+        config = self.root.resolve() / CONFIG_NAME
+        return any(p.name == ISSUE_FILE or p in {issues_dir, self.default_folder, config}
                    or p.parent == issues_dir for p in paths)
 
     def snapshot(self, slug: str) -> Snapshot | None:
