@@ -130,7 +130,7 @@ class Preview:
             else:
                 fill = preview_filler(rendered)
                 snap.rendered = rendered
-                snap.html = mergetags.fill(rendered.html, fill)
+                snap.html = mergetags.fill(rendered.html, fill, html=True)
                 snap.text = mergetags.fill(rendered.text, fill)
                 snap.problems = []
         snap.build_ms = (time.perf_counter() - start) * 1000
