@@ -239,35 +239,34 @@ def test_command_line_build_inlines_in_a_worker_with_the_same_result(publication
         assert worker.read_text() == in_process.read_text(), name
 
 
-def test_the_command_line_starts_the_inlining_worker():
+def in_a_fresh_process(code: str) -> str:
+    """Run Python code in a new process, as the command line runs (the inlining worker allowed); return stdout."""
     import os
     import subprocess
     import sys
 
     env = {k: v for k, v in os.environ.items() if k != "NEWSLETTER_INLINE_WORKER"}
-    code = ("from newsletter.render import inline\n"
-            "with inline.background_inliner() as worker:\n"
-            "    assert worker._process is not None and worker._process.is_alive()\n"
-            "    finish = worker('<html><body><p class=\"x\">hi</p></body></html>', '.x { color: red }')\n"
-            "    print(finish())\n")
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60,
                             check=False)
     assert result.returncode == 0, result.stderr
-    assert 'style="color:red"' in result.stdout
+    return result.stdout
+
+
+def test_the_command_line_starts_the_inlining_worker():
+    out = in_a_fresh_process(
+        "from newsletter.render import inline\n"
+        "with inline.background_inliner() as worker:\n"
+        "    assert worker._process is not None and worker._process.is_alive()\n"
+        "    finish = worker('<html><body><p class=\"x\">hi</p></body></html>', '.x { color: red }')\n"
+        "    print(finish())\n")
+    assert 'style="color:red"' in out
 
 
 def test_a_worker_answer_nobody_collected_is_never_given_to_the_next_request():
-    import os
-    import subprocess
-    import sys
-
-    env = {k: v for k, v in os.environ.items() if k != "NEWSLETTER_INLINE_WORKER"}
-    code = ("from newsletter.render import inline\n"
-            "with inline.background_inliner() as worker:\n"
-            "    worker('<html><body><p class=\"x\">first</p></body></html>', '.x { color: red }')\n"
-            "    finish = worker('<html><body><p class=\"x\">second</p></body></html>', '.x { color: blue }')\n"
-            "    print(finish())\n")
-    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60,
-                            check=False)
-    assert result.returncode == 0, result.stderr
-    assert 'style="color:blue">second' in result.stdout and "first" not in result.stdout
+    out = in_a_fresh_process(
+        "from newsletter.render import inline\n"
+        "with inline.background_inliner() as worker:\n"
+        "    worker('<html><body><p class=\"x\">first</p></body></html>', '.x { color: red }')\n"
+        "    finish = worker('<html><body><p class=\"x\">second</p></body></html>', '.x { color: blue }')\n"
+        "    print(finish())\n")
+    assert 'style="color:blue">second' in out and "first" not in out
