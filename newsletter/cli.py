@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import sys
 import traceback
@@ -178,15 +179,11 @@ def build(obj: Context, issues: tuple[str, ...], build_all: bool, out: Path | No
                        f"stor{'y' if len(rendered.issue.stories) == 1 else 'ies'}")
 
     _report(list(settings.warnings), settings.root)
-    with inliner:
-        if len(folders) > 2:
-            with click.progressbar(folders, label="building", file=sys.stderr,
-                                   item_show_func=lambda f: f.name if f else "") as bar:
-                for folder in bar:
-                    build_one(folder)
-        else:
-            for folder in folders:
-                build_one(folder)
+    progress = click.progressbar(folders, label="building", file=sys.stderr,
+                                 item_show_func=lambda f: f.name if f else "")
+    with inliner, progress if len(folders) > 2 else contextlib.nullcontext(folders) as each:
+        for folder in each:
+            build_one(folder)
     for line in results:
         click.echo(line)
     for exc in failed:
