@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import html as htmllib
 import mimetypes
 import re
 from collections.abc import Callable
@@ -39,12 +38,11 @@ def _values(rendered: Rendered) -> dict[str, str]:
     }
 
 
-def _filler(values: dict[str, str], for_html: bool) -> Callable[[str, str], str]:
-    """Return the marker filler for mail: literal values, HTML-escaped in the HTML part."""
+def _filler(values: dict[str, str]) -> Callable[[str, str], str]:
+    """Return the marker filler for mail: the literal values (mergetags.fill escapes them for the HTML part)."""
 
     def value(name: str, fallback: str) -> str:
-        found = (fallback or "reader") if name == "first_name" else values[name]
-        return htmllib.escape(found) if for_html else found
+        return (fallback or "reader") if name == "first_name" else values[name]
 
     return value
 
@@ -59,8 +57,8 @@ def build_message(rendered: Rendered, *, to: str = "", subject_prefix: str = "",
     values = _values(rendered)
     cids = {image: f"{re.sub(r'[^A-Za-z0-9.-]', '-', image)}@{domain}" for image in rendered.images}
     html = local_images(rendered, rendered.html, lambda image: f"cid:{cids[image]}")
-    html = mergetags.fill(html, _filler(values, for_html=True))
-    text = mergetags.fill(rendered.text, _filler(values, for_html=False))
+    html = mergetags.fill(html, _filler(values), html=True)
+    text = mergetags.fill(rendered.text, _filler(values))
 
     msg = EmailMessage()
     msg["From"] = Address(name, addr_spec=address)
