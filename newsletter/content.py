@@ -19,10 +19,11 @@ from newsletter.files import did_you_mean, key_line, parse_toml, read_text, tabl
 from newsletter.images import prepare_image
 from newsletter.links import add_utm, tag_links, utm_defaults
 from newsletter.mergetags import mark_written
-from newsletter.model import KINDS, Image, Issue, Story
+from newsletter.model import KINDS, STATUSES, Image, Issue, Story
 
 ISSUE_FILE = "issue.toml"
-ISSUE_KEYS = {"subject": str, "preheader": str, "date": dt.date, "number": int, "intro": str, "stories": list}
+ISSUE_KEYS = {"subject": str, "preheader": str, "date": dt.date, "number": int, "intro": str, "stories": list,
+              "status": str}
 STORY_KEYS = {"title", "byline", "image", "image_alt", "link", "kind"}
 IMAGE_TYPES = {".png", ".jpg", ".jpeg", ".gif", ".webp"}
 STORY_SUFFIXES = {".md", ".txt"}
@@ -123,6 +124,13 @@ def apply_meta(issue: Issue, meta: dict[str, Any], text: str, path: Path, found:
     issue.preheader = meta["preheader"].strip() if isinstance(meta.get("preheader"), str) else ""
     issue.date = meta["date"] if isinstance(meta.get("date"), dt.date) else None
     issue.number = meta["number"] if isinstance(meta.get("number"), int) else None
+    status = meta.get("status", "ready")
+    if isinstance(status, str) and status.strip() in STATUSES:
+        issue.status = status.strip()
+    elif isinstance(status, str):
+        found.error(f"`status = {status!r}` is not a status; use one of {', '.join(map(repr, STATUSES))} "
+                    "(draft: being written; ready: may be exported and archived; sent: went out)", path,
+                    key_line(text, "", "status"))
     intro = meta.get("intro")
     if isinstance(intro, str) and intro.strip():
         issue.intro_source = intro

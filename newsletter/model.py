@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from newsletter.config import Settings
 
 KINDS = ("lead", "story", "brief", "quote", "sponsor")
+STATUSES = ("draft", "ready", "sent")  # issue.toml `status`; an issue without it is ready
 
 
 def long_date(value: dt.date) -> str:
@@ -76,6 +77,7 @@ class Issue:
     preheader: str = ""
     date: dt.date | None = None
     number: int | None = None
+    status: str = "ready"
     intro_tokens: list[Token] = field(default_factory=list)
     intro_html: str = ""
     intro_source: str = ""

@@ -108,10 +108,7 @@ def to_text(reports: list[IssueReport], root: Path) -> str:
             if finding.path != current:  # a blank line between files
                 current = finding.path
                 out.append("")
-            out.append(f"  {finding.location(root)}: {SHOWN_LEVEL[finding.level]}: {finding.message} "
-                       f"[{finding.rule}]")
-            if finding.fix:
-                out.append(f"      fix: {finding.fix}")
+            out.extend(finding_lines(finding, root))
         out += ["", _reading(report), ""]
     if len(reports) > 1:
         total: Counter[str] = Counter()
@@ -119,6 +116,14 @@ def to_text(reports: list[IssueReport], root: Path) -> str:
             total.update(report.counts())
         out.append(f"{len(reports)} issues: {_counts(dict(total))}")
     return "\n".join(out).rstrip() + "\n"
+
+
+def finding_lines(finding: Finding, root: Path | None) -> list[str]:
+    """Return one finding as check prints it: `  path:line: level: message [rule]`, then its fix."""
+    lines = [f"  {finding.location(root)}: {SHOWN_LEVEL[finding.level]}: {finding.message} [{finding.rule}]"]
+    if finding.fix:
+        lines.append(f"      fix: {finding.fix}")
+    return lines
 
 
 def _reading(report: IssueReport) -> str:
