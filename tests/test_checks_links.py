@@ -114,21 +114,23 @@ def test_links_cache_skips_working_urls_for_a_day(publication, run, server: str)
     assert Handler.hits["HEAD", "/ok"] == first["HEAD", "/ok"] == 1  # the subscribe link is the same URL
     assert Handler.hits["HEAD", "/missing"] == first["HEAD", "/missing"] + 1
     assert places(document, "links/broken") == [("03-market.md", 5)]
-    cached = json.loads((pub / ".newsletter-cache" / "links" / "links.json").read_text(encoding="utf-8"))
+    cached = json.loads((cached_dir(pub) / "links.json").read_text(encoding="utf-8"))
     assert sorted(cached) == [f"{server}/ok"]  # only working links are cached
 
     assert sorted(p.name for p in cached_dir(pub).iterdir()) == ["links.json"]  # one file, no temporary left
 
 
 def cached_dir(pub: Path) -> Path:
-    """Return the folder of the publication's link cache."""
-    return pub / ".newsletter-cache" / "links"
+    """Return the folder of the publication's link cache (in the user's cache folder)."""
+    from newsletter.checks.linkcheck import cache_dir
+
+    return cache_dir(pub)
 
 
 def test_links_cache_that_cannot_be_written_only_costs_time(publication, run, server: str) -> None:
     """With a file where the cache folder should be, check --links still reports and the next run asks again."""
     pub = loopback_pub(publication, server, ["/ok", "/missing"])
-    cached_dir(pub).parent.mkdir()
+    cached_dir(pub).parent.mkdir(parents=True)
     cached_dir(pub).write_text("not a folder", encoding="utf-8")
     for run_number in (1, 2):
         document, code = check_json(run, pub, "--links")
