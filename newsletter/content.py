@@ -12,11 +12,11 @@ from urllib.parse import quote, unquote, urlsplit
 
 import yaml
 
-from newsletter import markdown
+from newsletter import limits, markdown
 from newsletter.config import Settings
 from newsletter.errors import Collector, ContentError, NewsletterError, UsageError
-from newsletter.files import did_you_mean, key_line, parse_toml, read_text, table_line
-from newsletter.images import prepare_image
+from newsletter.files import did_you_mean, key_line, parse_toml, read_text, special_kind, table_line
+from newsletter.images import ImageBudgetError, prepare_image
 from newsletter.links import add_utm, tag_links, utm_defaults
 from newsletter.mergetags import mark_written
 from newsletter.model import KINDS, STATUSES, Image, Issue, Story
@@ -27,7 +27,8 @@ ISSUE_KEYS = {"subject": str, "preheader": str, "date": dt.date, "number": int, 
 STORY_KEYS = {"title", "byline", "image", "image_alt", "link", "kind"}
 IMAGE_TYPES = {".png", ".jpg", ".jpeg", ".gif", ".webp"}
 STORY_SUFFIXES = {".md", ".txt"}
-_RAW_IMG = re.compile(r"""<img\b[^>]*?\bsrc\s*=\s*["']?([^"'\s>]+)""", re.IGNORECASE)
+# [^<>] keeps each try inside one tag: a long run of "<img " without ">" costs linear time, not quadratic.
+_RAW_IMG = re.compile(r"""<img\b[^<>]*?\bsrc\s*=\s*["']?([^"'\s<>]+)""", re.IGNORECASE)
 
 
 def list_issues(settings: Settings) -> list[Path]:
@@ -133,8 +134,13 @@ def apply_meta(issue: Issue, meta: dict[str, Any], text: str, path: Path, found:
                     key_line(text, "", "status"))
     intro = meta.get("intro")
     if isinstance(intro, str) and intro.strip():
+        intro = _readable(intro, path, _string_line(text, "intro"), found)
         issue.intro_source = intro
-        issue.intro_tokens = markdown.parse(mark_written(intro))
+        try:
+            issue.intro_tokens = markdown.parse_written(intro)
+        except limits.TooDeep as exc:
+            found.error(f"`intro` is {exc}", path, _string_line(text, "intro") + (exc.line or 0))
+            return
         tag_links(issue.intro_tokens, utm_defaults(issue.settings.links, issue.slug))
         issue.intro_html = markdown.render(issue.intro_tokens)
 
@@ -151,6 +157,8 @@ def story_files(folder: Path, order: object = None, found: Collector | None = No
     present: list[Path] = []
     for path in sorted(folder.iterdir()):
         if path.suffix.lower() not in STORY_SUFFIXES or path.name.startswith(("_", ".")) or not path.is_file():
+            if found is not None and (kind := special_kind(path)):
+                found.warn(f"this is {kind}, not a regular file, so it is not read as a story", path)
             continue
         if not path.resolve().is_relative_to(folder):
             if found is not None:
@@ -176,7 +184,7 @@ def story_files(folder: Path, order: object = None, found: Collector | None = No
 
 def load_story(path: Path, issue_dir: Path, settings: Settings, found: Collector) -> Story:
     """Load one .md or .txt story, recording problems on the collector."""
-    text = read_text(path)
+    text = _readable(read_text(path), path, 1, found)
     if not text.strip():
         raise ContentError("the story is empty: write a headline and some text, or delete the file", path, 1)
     story = _load_txt(path, text) if path.suffix.lower() == ".txt" else _load_md(path, text, found)
@@ -232,7 +240,10 @@ def _load_md(path: Path, text: str, found: Collector) -> Story:
     kind = values.get("kind", "story")
     story = Story(path=path, title=title, kind=kind, byline=values.get("byline", ""),
                   link=values.get("link", ""), source=source, body_line=body_line)
-    story.tokens = markdown.parse(mark_written(source))
+    try:
+        story.tokens = markdown.parse_written(source)
+    except limits.TooDeep as exc:
+        raise ContentError(f"the story is {exc}", path, body_line + (exc.line or 0)) from None
     if values.get("image"):
         story.image = Image(src=values["image"], alt=values.get("image_alt", ""), line=values.get("_image_line"))
     return story
@@ -253,12 +264,16 @@ def _split_front_matter(path: Path, text: str) -> tuple[str | None, str, int]:
 def _front_matter(path: Path, front: str, found: Collector) -> dict[str, Any]:
     """Parse and validate YAML front matter; lines are counted from the file's top."""
     try:
-        loader = yaml.SafeLoader(front)
+        loader = limits.yaml_loader(front)
         try:
             node = loader.get_single_node()
             data = loader.construct_document(node) if node is not None else None
         finally:
             loader.dispose()
+    except limits.TooDeep as exc:
+        raise ContentError(f"invalid YAML front matter: {exc}", path, (exc.line or 0) + 2) from None
+    except ValueError as exc:  # a number too long to convert, say
+        raise ContentError(f"invalid YAML front matter: {exc}", path, 2) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 2 if mark else None
@@ -357,14 +372,22 @@ def _resolve_image(image: Image, story: Story, issue_dir: Path, settings: Settin
                     story.path, where)
         return None
     if not target.is_file():
-        found.error(f"image {src!r} not found (paths are relative to the issue folder {issue_dir.name}/)",
+        kind = special_kind(target)
+        found.error(f"image {src!r} is {kind}, not an image file" if kind else
+                    f"image {src!r} not found (paths are relative to the issue folder {issue_dir.name}/)",
                     story.path, where)
         return None
     if target.suffix.lower() not in IMAGE_TYPES:
         found.error(f"image {src!r} is not a PNG, JPEG, GIF or WebP file", story.path, where)
         return None
     try:
-        prepared = prepare_image(target, settings.root)
+        prepared = prepare_image(target, settings.root, found)
+    except ContentError as exc:
+        found.error(f"image {src!r}: {exc.message}", story.path, where)
+        return None
+    except ImageBudgetError as exc:
+        found.error(f"image {src!r} {exc}", story.path, where)
+        return None
     except ValueError:
         found.error(f"image {src!r} cannot be read as an image; re-export it as PNG or JPEG",
                     story.path, where)
@@ -379,6 +402,22 @@ def _resolve_image(image: Image, story: Story, issue_dir: Path, settings: Settin
     return Image(src=out_src, alt=image.alt, path=prepared.path, line=where,
                  width=prepared.width, height=prepared.height)
 
+
+
+def _readable(text: str, path: Path, first_line: int, found: Collector) -> str:
+    """Return text without control characters, warning at the line of the first one removed."""
+    text, removed = limits.drop_controls(text)
+    if removed:
+        line, message = limits.controls_message(removed, first_line)
+        found.warn(message, path, line)
+    return text
+
+
+def _string_line(text: str, key: str) -> int:
+    """Return the line where a TOML string value's text starts (the line after an opening triple quote)."""
+    line = key_line(text, "", key) or 1
+    raw = text.split("\n")[line - 1].rstrip()
+    return line + 1 if raw.endswith(('"""', "'''")) else line
 
 
 def _visible(text: str) -> bool:
