@@ -188,7 +188,8 @@ CASES = [
                                  "```\n{{ frist_name }}\n```")}),
     Case("mergetags/unsafe-url",
          {"ISSUE/04-case.md": md('Text.\n\nHi [you]({{ first_name | default: "javascript:alert(1)" }}).')},
-         ("04-case.md", 5), {"ISSUE/04-case.md": md("Text.\n\nHi [you](https://check.example.org/?n={{ first_name }}).")}),
+         ("04-case.md", 5),
+         {"ISSUE/04-case.md": md("Text.\n\nHi [you](https://check.example.org/?n={{ first_name }}).")}),
 ]
 
 
