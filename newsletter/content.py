@@ -139,7 +139,7 @@ def apply_meta(issue: Issue, meta: dict[str, Any], text: str, path: Path, found:
         try:
             issue.intro_tokens = markdown.parse_written(intro)
         except limits.TooDeep as exc:
-            found.error(f"`intro` is {exc}", path, _string_line(text, "intro") + (exc.line or 0))
+            found.error(f"`intro` {exc}", path, _string_line(text, "intro") + (exc.line or 0))
             return
         tag_links(issue.intro_tokens, utm_defaults(issue.settings.links, issue.slug))
         issue.intro_html = markdown.render(issue.intro_tokens)
@@ -243,7 +243,7 @@ def _load_md(path: Path, text: str, found: Collector) -> Story:
     try:
         story.tokens = markdown.parse_written(source)
     except limits.TooDeep as exc:
-        raise ContentError(f"the story is {exc}", path, body_line + (exc.line or 0)) from None
+        raise ContentError(f"the story {exc}", path, body_line + (exc.line or 0)) from None
     if values.get("image"):
         story.image = Image(src=values["image"], alt=values.get("image_alt", ""), line=values.get("_image_line"))
     return story

@@ -10,9 +10,10 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from markdown_it.token import Token
 
-MAX_TEXT_BYTES = 1 << 20  # a story, issue.toml, newsletter.toml or template: 1 MiB (a long story is 100 KB)
+MAX_TEXT_BYTES = 512 << 10  # a story, issue.toml, newsletter.toml or template: 512 KiB (a long story is 50 KB)
 MAX_IMAGE_BYTES = 32 << 20  # an image file: 32 MiB
 MAX_NESTING = 100  # elements inside one another in a story or the intro: lists, quotes, emphasis, raw HTML
+MAX_ELEMENTS = 20_000  # HTML elements one story or the intro makes (Gmail clips an email long before that)
 MAX_DATA_DEPTH = 32  # arrays and tables inside one another in TOML, lists and mappings in front matter
 MAX_PIXELS = 50_000_000  # a still image as decoded (JPEGs are decoded at a reduced scale first)
 MAX_FRAME_PIXELS = 100_000_000  # an animation: width x height x frames
@@ -45,31 +46,48 @@ class TooDeep(ValueError):
         self.line = line
 
 
+_ELEMENTS = frozenset({"image", "hr", "code_inline", "code_block", "fence", "hardbreak"})
+
+
 def check_nesting(tokens: list[Token]) -> None:
-    """Raise TooDeep when Markdown tokens (raw HTML in them included) nest more than MAX_NESTING elements.
+    """Raise TooDeep when Markdown tokens (raw HTML in them included) nest past MAX_NESTING or make too many elements.
 
     markdown-it bounds its own recursion; what it produces (50,000 `*` make 25,000 nested <em>) and raw HTML
-    (10,000 <div>) would make the HTML parsers and MJML after it overflow their stacks.
+    (10,000 <div>) would make the HTML parsers and MJML after it overflow their stacks, and a table of 50,000
+    cells takes each stage after it seconds.
     """
     extra = 0  # elements opened by raw HTML and not closed yet
+    elements = 0
     for token in tokens:
         line = token.map[0] if token.map else None
         if token.type == "html_block":
-            extra = _raw_html(token.content, token.level, extra, line)
+            extra, count = _raw_html(token.content, token.level, extra, line)
+            elements += count
         elif token.level + extra > MAX_NESTING:
             raise TooDeep(_deep_message(), line)
+        elements += token.nesting == 1 or token.type in _ELEMENTS
         for child in token.children or ():
             base = token.level + 1 + child.level
             if child.type == "html_inline":
-                extra = _raw_html(child.content, base, extra, line)
+                extra, count = _raw_html(child.content, base, extra, line)
+                elements += count
             elif base + extra > MAX_NESTING:
                 raise TooDeep(_deep_message(), line)
+            elements += child.nesting == 1 or child.type in _ELEMENTS
+        if elements > MAX_ELEMENTS:
+            raise TooDeep(f"makes more than {MAX_ELEMENTS:,} HTML elements (paragraphs, cells, links...), far more "
+                          "than an email can carry (Gmail cuts emails at 102 KB): split it up", line)
 
 
-def _raw_html(html: str, base: int, extra: int, line: int | None) -> int:
-    """Return the elements left open after a piece of raw HTML at depth `base`; raise TooDeep past the limit."""
+def _raw_html(html: str, base: int, extra: int, line: int | None) -> tuple[int, int]:
+    """Return the elements left open after a piece of raw HTML at depth `base` and how many it starts.
+
+    Raises TooDeep past the nesting limit.
+    """
+    started = 0
     for match in _TAG.finditer(html):
         closing, name, empty = match.groups()
+        started += not closing
         if empty or name.lower() in _FLAT:
             continue
         if closing:
@@ -78,12 +96,12 @@ def _raw_html(html: str, base: int, extra: int, line: int | None) -> int:
         extra += 1
         if base + extra > MAX_NESTING:
             raise TooDeep(_deep_message(), line + html.count("\n", 0, match.start()) if line is not None else None)
-    return extra
+    return extra, started
 
 
 def _deep_message() -> str:
     """Return the message for content nested too deeply."""
-    return (f"nested more than {MAX_NESTING} levels deep (lists, quotes, emphasis or HTML elements inside one "
+    return (f"is nested more than {MAX_NESTING} levels deep (lists, quotes, emphasis or HTML elements inside one "
             "another); no email client shows that: flatten it")
 
 
@@ -187,7 +205,7 @@ def _yaml_loader() -> type:
             self.depth += 1
             try:
                 if self.depth > MAX_DATA_DEPTH:
-                    raise TooDeep(data_depth_message("the front matter"), self.peek_event().start_mark.line)
+                    raise TooDeep(data_depth_message("it"), self.peek_event().start_mark.line)
                 return super().compose_node(parent, index)
             finally:
                 self.depth -= 1
