@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import jinja2
+from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
 from newsletter import cache, limits, mergetags
@@ -108,9 +109,10 @@ def environment(dirs: tuple[Path, ...]) -> jinja2.Environment:
     """Return the shared Environment for a template search path (parsed templates are cached in it).
 
     Compiled templates are also kept on disk between runs, which saves a cold build most of its template
-    compile time; Jinja checks each against its source.
+    compile time; Jinja checks each against its source. Templates run in Jinja's sandbox: a publication's
+    own templates/ can use the values they are given but not reach Python (`''.__class__.__mro__`...).
     """
-    env = jinja2.Environment(
+    env = SandboxedEnvironment(  # a publication's templates are its files: they may not reach Python internals
         bytecode_cache=_BytecodeCache(_bytecode_folder(dirs)),
         loader=_Loader([str(d) for d in dirs]),
         undefined=jinja2.StrictUndefined,
@@ -177,6 +179,10 @@ def render_template(dirs: tuple[Path, ...], name: str, values: dict[str, Any]) -
     except jinja2.UndefinedError as exc:
         path, line = _template_frame(dirs)
         raise TemplateError(f"template error: {exc.message}", path or _find(dirs, name), line) from None
+    except jinja2.exceptions.SecurityError as exc:
+        path, line = _template_frame(dirs)
+        raise TemplateError(f"template error: {exc} (templates run sandboxed: they can use the values they are "
+                            "given, not Python's internals)", path or _find(dirs, name), line) from None
 
 
 def theme_css(settings: Settings) -> str | None:
