@@ -18,7 +18,7 @@ from newsletter.errors import Collector, ContentError, NewsletterError, UsageErr
 from newsletter.files import did_you_mean, key_line, parse_toml, read_text, special_kind, table_line
 from newsletter.images import ImageBudgetError, prepare_image
 from newsletter.links import add_utm, tag_links, utm_defaults
-from newsletter.mergetags import mark_written
+from newsletter.mergetags import OPEN, mark_written, written
 from newsletter.model import KINDS, STATUSES, Image, Issue, Story
 
 ISSUE_FILE = "issue.toml"
@@ -346,9 +346,13 @@ def _resolve_image(image: Image, story: Story, issue_dir: Path, settings: Settin
     such as `assets/logo.png` falls back to it when the issue has no such file); nothing else.
     """
     src = image.src.strip()
+    where = image.line
+    if OPEN in src:
+        found.error(f"image {written(src)!r}: an image address cannot hold a merge tag; write the address itself",
+                    story.path, where)
+        return None
     if src.startswith(("http://", "https://")):
         return image
-    where = image.line
     if where is not None and where >= story.body_line and story.path.suffix.lower() == ".md":
         # markdown-it maps the paragraph; point at the line of the paragraph that holds this image
         for offset, row in enumerate(story.source.split("\n")[where - story.body_line:]):

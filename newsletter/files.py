@@ -29,6 +29,8 @@ def read_bytes(path: Path, limit: int = limits.MAX_TEXT_BYTES, *, follow: bool =
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
     if not follow:
         flags |= getattr(os, "O_NOFOLLOW", 0)
+        if path.is_symlink():  # not even opened (O_NOFOLLOW would refuse it too)
+            raise ContentError("a symbolic link, not a regular file; replace it with a file", path)
     try:
         fd = os.open(path, flags)
     except FileNotFoundError:

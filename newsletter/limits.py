@@ -58,8 +58,9 @@ def check_nesting(tokens: list[Token]) -> None:
     """
     extra = 0  # elements opened by raw HTML and not closed yet
     elements = 0
+    line = None
     for token in tokens:
-        line = token.map[0] if token.map else None
+        line = token.map[0] if token.map else line
         if token.type == "html_block":
             extra, count = _raw_html(token.content, token.level, extra, line)
             elements += count

@@ -132,6 +132,12 @@ def marked_url_ok(url: str) -> bool:
     return url_scheme_ok(world(False)) and url_scheme_ok(world(True))
 
 
+def written(text: str) -> str:
+    """Return text with its markers shown as the writer types tags, for messages."""
+    return MARKED.sub(lambda m: f'{{{{ {m.group(1)} | default: "{m.group(2)}" }}}}' if m.group(2)
+                      else f"{{{{ {m.group(1)} }}}}", text)
+
+
 def used(text: str) -> list[str]:
     """Return the neutral tags marked in text, sorted."""
     return sorted({m.group(1) for m in MARKED.finditer(text)})
