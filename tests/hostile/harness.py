@@ -56,7 +56,8 @@ def run_cli(*args: str | Path, cwd: Path, secret: Path, env: dict[str, str] | No
             timeout: float = TIME_LIMIT) -> Outcome:
     """Run `newsletter ARGS` in a subprocess limited to MEMORY_LIMIT bytes and `timeout` seconds."""
     log = cwd.parent / f".opened-{time.monotonic_ns()}.jsonl"
-    environ = {**os.environ, "PYTHONPATH": os.environ.get("HOSTILE_TREE", str(PROJECT)), "HOSTILE_LOG": str(log), "HOSTILE_WATCH": str(secret),
+    tree = os.environ.get("HOSTILE_TREE", str(PROJECT))  # HOSTILE_TREE=/other/checkout runs the corpus on it
+    environ = {**os.environ, "PYTHONPATH": tree, "HOSTILE_LOG": str(log), "HOSTILE_WATCH": str(secret),
                "NEWSLETTER_INLINE_WORKER": "1", **(env or {})}
     started = time.monotonic()
     try:
