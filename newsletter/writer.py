@@ -65,18 +65,19 @@ def write_tree(target: Path, files: dict[str, bytes], copies: dict[str, Path] | 
 
 
 def cannot_write(exc: OSError, target: Path) -> NewsletterError:
-    """Return the error for a write that failed: which folder, why, and what to do."""
+    """Return the error for a write that failed, at the folder that refused it: why, and what to do."""
     folder = Path(exc.filename).parent if isinstance(exc.filename, str) and exc.filename else target.parent
     while not folder.exists() and folder != folder.parent:
         folder = folder.parent
     if exc.errno in {errno.EACCES, errno.EPERM, errno.EROFS}:
-        advice = f"make {folder} writable, or write the output somewhere else (--out)"
+        advice = "make it writable, or write the output somewhere else (--out)"
     elif exc.errno in {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}:
         advice = "the disk is full: free some space and run again"
     else:
         advice = "check the folder and run again"
     why = exc.strerror or str(exc)
-    return NewsletterError(f"cannot write {target.name} in {folder}: {why[:1].lower() + why[1:]}; {advice}", folder)
+    return NewsletterError(f"cannot write {target.name} into this folder: {why[:1].lower() + why[1:]}; {advice}",
+                           folder)
 
 
 _LEFTOVER = re.compile(r"(\d+)(?:-\w+)?\.(tmp|old)")

@@ -152,8 +152,8 @@ def _refuse_writes_under(monkeypatch: pytest.MonkeyPatch, folder: Path, code: in
 
 
 @pytest.mark.parametrize(("code", "advice"), [
-    (errno.EROFS, "make {folder} writable, or write the output somewhere else (--out)"),
-    (errno.EACCES, "make {folder} writable, or write the output somewhere else (--out)"),
+    (errno.EROFS, "make it writable, or write the output somewhere else (--out)"),
+    (errno.EACCES, "make it writable, or write the output somewhere else (--out)"),
     (errno.ENOSPC, "the disk is full: free some space and run again"),
 ])
 def test_an_unwritable_output_folder_is_named_with_what_to_do(publication, run, monkeypatch: pytest.MonkeyPatch,
@@ -167,7 +167,9 @@ def test_an_unwritable_output_folder_is_named_with_what_to_do(publication, run, 
             result = run(*args, cwd=pub)
         assert result.exit_code == 1, result.output
         reason = os.strerror(code)
-        assert f"in {folder}: {reason[0].lower()}{reason[1:]}; {advice.format(folder=folder)}" in result.stderr
+        shown = folder.relative_to(pub)
+        assert f"{shown}: cannot write {A if args[0] == 'build' else 'eml'} into this folder: " \
+               f"{reason[0].lower()}{reason[1:]}; {advice}" in result.stderr, result.stderr
         assert "internal error" not in result.output and "Traceback" not in result.output
 
 
@@ -181,4 +183,4 @@ def test_a_read_only_dist_folder(publication, run) -> None:
         result = run("build", cwd=pub)
     finally:
         (pub / "dist").chmod(0o755)
-    assert result.exit_code == 1 and "make" in result.stderr and "writable" in result.stderr
+    assert result.exit_code == 1 and "dist: cannot write" in result.stderr and "make it writable" in result.stderr
