@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -59,30 +60,21 @@ def _load(root: Path, render: bool = False) -> None:
         assert exc.problems and all(p.path is not None for p in exc.problems), exc.problems
 
 
+# file -> how the drawn text is placed in it
+FILES = {
+    f"issues/{A}/04-x.md": "---\n{}\n---\nBody text.\n",  # front matter
+    f"issues/{A}/issue.toml": 'subject = "S"\n{}\n',
+    "newsletter.toml": '[publication]\nname = "N"\n{}\n',
+}
+
+
+@pytest.mark.parametrize("name", FILES)
 @FUZZ
-@given(TEXT)
-def test_front_matter(front: str) -> None:
-    """Any front matter gives a story or a located error."""
+@given(text=TEXT)
+def test_loader(name: str, text: str) -> None:
+    """Any front matter, issue.toml or newsletter.toml gives an issue or a located error."""
     with _publication() as root:
-        (root / "issues" / A / "04-x.md").write_text(f"---\n{front}\n---\nBody text.\n", encoding="utf-8")
-        _load(root)
-
-
-@FUZZ
-@given(TEXT)
-def test_issue_toml(text: str) -> None:
-    """Any issue.toml gives an issue or a located error."""
-    with _publication() as root:
-        (root / "issues" / A / "issue.toml").write_text(f'subject = "S"\n{text}\n', encoding="utf-8")
-        _load(root)
-
-
-@FUZZ
-@given(TEXT)
-def test_newsletter_toml(text: str) -> None:
-    """Any newsletter.toml gives settings or a located error."""
-    with _publication() as root:
-        (root / "newsletter.toml").write_text(f'[publication]\nname = "N"\n{text}\n', encoding="utf-8")
+        (root / name).write_text(FILES[name].format(text), encoding="utf-8")
         _load(root)
 
 
