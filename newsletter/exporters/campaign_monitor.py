@@ -6,10 +6,12 @@ import re
 
 from newsletter import mergetags
 from newsletter.exporters.common import Bundle, Dialect, Options, content, local_images, zip_bundle
+from newsletter.exporters.syntax import BRACKETS
 from newsletter.model import Rendered
 
 DIALECT = Dialect(
-    families=("brackets",),
+    platform="Campaign Monitor",
+    syntax=BRACKETS,
     tags={"unsubscribe_url": "[unsubscribe]", "web_url": "[webversion]", "preferences_url": "[preferences]",
           "email": "[email]"},
     first_name="[firstname]",
@@ -30,6 +32,7 @@ def export(rendered: Rendered, options: Options) -> Bundle:
     """Return the zip and the text version."""
     mail = content(rendered, DIALECT, pseudo_tags(local_images(rendered, rendered.html)))
     return Bundle(
+        notes=mail.notes,
         files={"campaign-monitor.zip": zip_bundle(mail.html, "index.html", rendered),
                "email.txt": mail.text.encode("utf-8")},
         describe={

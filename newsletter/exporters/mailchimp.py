@@ -5,10 +5,12 @@ from __future__ import annotations
 import base64
 
 from newsletter.exporters.common import Bundle, Dialect, Options, content, local_images, sender, to_json, zip_bundle
+from newsletter.exporters.syntax import MAILCHIMP
 from newsletter.model import Rendered
 
 DIALECT = Dialect(
-    families=("mailchimp",),
+    platform="Mailchimp",
+    syntax=MAILCHIMP,
     tags={"unsubscribe_url": "*|UNSUB|*", "web_url": "*|ARCHIVE|*", "preferences_url": "*|UPDATE_PROFILE|*",
           "email": "*|EMAIL|*", "postal_address": "*|LIST:ADDRESSLINE|*"},
     first_name="*|FNAME|*",
@@ -41,6 +43,7 @@ def export(rendered: Rendered, options: Options) -> Bundle:
         "plain_text": mail.text,
     }
     return Bundle(
+        notes=mail.notes,
         files={"mailchimp.zip": archive, "campaign.json": to_json(campaign), "content.json": to_json(body),
                "email.txt": mail.text.encode("utf-8")},
         describe={
