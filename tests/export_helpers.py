@@ -83,6 +83,7 @@ class Parts:
     html: str
     text: str | None
     payload: dict | None
+    preheader: str | None = None
 
 
 def _zip_html(path: Path) -> tuple[str, list[str]]:
@@ -100,10 +101,11 @@ def read_parts(platform: str, folder: Path) -> Parts:
     if platform == "mailchimp":
         campaign, content = load("campaign.json"), load("content.json")
         return Parts(campaign["settings"]["subject_line"], _zip_html(folder / "mailchimp.zip")[0],
-                     content["plain_text"], campaign)
+                     content["plain_text"], campaign, campaign["settings"]["preview_text"])
     if platform == "campaign-monitor":
-        return Parts("", _zip_html(folder / "campaign-monitor.zip")[0],
-                     (folder / "email.txt").read_text(encoding="utf-8"), None)
+        campaign = load("campaign.json")
+        return Parts(campaign["Subject"], _zip_html(folder / "campaign-monitor.zip")[0],
+                     (folder / "email.txt").read_text(encoding="utf-8"), campaign)
     if platform == "ses":
         v2 = load("sesv2-template.json")
         c = v2["TemplateContent"]
@@ -123,13 +125,13 @@ def read_parts(platform: str, folder: Path) -> Parts:
         return Parts(body["subject"], body["body"], body["altbody"], body)
     if platform == "buttondown":
         body = load("email.json")
-        return Parts(body["subject"], body["body"], None, body)
+        return Parts(body["subject"], body["body"], None, body, body["description"])
     if platform == "brevo":
         body = load("campaign.json")
-        return Parts(body["subject"], body["htmlContent"], None, body)
+        return Parts(body["subject"], body["htmlContent"], None, body, body["previewText"])
     if platform == "kit":
         body = load("broadcast.json")
-        return Parts(body["subject"], body["content"], None, body)
+        return Parts(body["subject"], body["content"], None, body, body["preview_text"])
     raise AssertionError(platform)
 
 

@@ -21,10 +21,11 @@ DIALECT = Dialect(
     platform="Kit",
     syntax=LIQUID,
     tags={"unsubscribe_url": "{{ unsubscribe_url }}", "email": "{{ subscriber.email_address | escape }}",
-          "postal_address": "{{ address }}"},
+          "postal_address": "{{ address | escape }}"},
     first_name="{{ subscriber.first_name | escape }}",
     first_name_fallback='{{ subscriber.first_name | default: "{fallback}" | escape }}',
-    raw={"email": "{{ subscriber.email_address }}", "first_name": "{{ subscriber.first_name }}",
+    raw={"email": "{{ subscriber.email_address }}", "postal_address": "{{ address }}",
+         "first_name": "{{ subscriber.first_name }}",
          "first_name_fallback": '{{ subscriber.first_name | default: "{fallback}" }}'},
 )
 

@@ -7,6 +7,7 @@ import shlex
 from dataclasses import replace
 from email.headerregistry import Address
 
+from newsletter import mergetags
 from newsletter.errors import UsageError
 from newsletter.exporters.common import (
     Bundle,
@@ -73,6 +74,10 @@ def export(rendered: Rendered, options: Options) -> Bundle:
     form = " ".join(f"--form-string {shlex.quote(f'{key}={item}')}" for key, value in fields.items()
                     if key not in ("html", "text") for item in (value if isinstance(value, list) else [value]))
     stored = template_fields(rendered, name, address)
+    if any(m.group(1) in ("first_name", "email") and not m.group(2)
+           for m in mergetags.MARKED.finditer(rendered.html)):
+        mail.notes.append("note: Mailgun inserts %recipient_fname% and %recipient_email% as they are: a name "
+                          "typed as markup reaches the HTML as markup (Mailgun has no escaping)")
     return Bundle(
         notes=mail.notes,
         files={"message.json": to_json(fields), "email.html": mail.html.encode("utf-8"),

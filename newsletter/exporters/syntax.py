@@ -56,7 +56,9 @@ class Syntax:
 
 
 def _char_ref(token: str) -> str:
-    """Write a token's first character as a numeric character reference (the browser shows the same text)."""
+    """Write a token's braces (or its first character) as character references: the browser shows the same text."""
+    if token.startswith("{"):
+        return token.replace("{", "&#123;")
     return f"&#{ord(token[0])};{token[1:]}"
 
 
