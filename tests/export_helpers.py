@@ -41,22 +41,32 @@ SIGNATURES = {
     "campaign-monitor": ["<unsubscribe", "[unsubscribe]", "[webversion]", "[preferences]", "[email]",
                          "[firstname"],
 }
-# The first-name tag with the fallback "there", as each platform writes it.
+# The first-name tag with the fallback "there", as each platform writes it in HTML.
 FIRST_NAME = {
     "mailchimp": "*|IF:FNAME|**|FNAME|**|ELSE:|*there*|END:IF|*",
     "ses": "{{#if first_name}}{{first_name}}{{else}}there{{/if}}",
-    "sendgrid": '{{insert first_name "default=there"}}',
+    "sendgrid": "{{#if first_name}}{{first_name}}{{else}}there{{/if}}",
     # Postmark's templates FAQ: `Dear {{#name}}{{.}}{{/name}}{{^name}}…{{/name}}` (Mustachio scopes the section).
     "postmark": "{{#first_name}}{{.}}{{/first_name}}{{^first_name}}there{{/first_name}}",
-    "mailgun": "%recipient_fname%",
+    "mailgun": "there",  # Mailgun has no fallback: the fallback is written in (and the export says so)
     "listmonk": '{{ .Subscriber.FirstName | default "there" }}',
     "buttondown": '{{ subscriber.metadata.first_name|default:"there" }}',
-    "brevo": '{{ contact.FIRSTNAME | default: "there" }}',
-    "kit": '{{ subscriber.first_name | default: "there" }}',
+    "brevo": "{{ contact.FIRSTNAME|default:'there' }}",
+    "kit": '{{ subscriber.first_name | default: "there" | escape }}',
     "campaign-monitor": "[firstname,fallback=there]",
 }
+# ... and in the text part, where the engine would HTML-escape (the raw forms).
+FIRST_NAME_TEXT = {
+    **FIRST_NAME,
+    "ses": "{{#if first_name}}{{{first_name}}}{{else}}there{{/if}}",
+    "sendgrid": "{{#if first_name}}{{{first_name}}}{{else}}there{{/if}}",
+    "postmark": "{{#first_name}}{{{.}}}{{/first_name}}{{^first_name}}there{{/first_name}}",
+    "listmonk": '{{ .Subscriber.FirstName | default "there" | Safe }}',
+}
+UNSUBSCRIBE_TEXT = {**UNSUBSCRIBE, "ses": "{{{amazonSESUnsubscribeUrl}}}", "listmonk": "{{ UnsubscribeURL . | Safe }}",
+                    "campaign-monitor": "[unsubscribe]"}
 # What would open a template token on each platform, in the literal text of a story.
-OPENERS = {"mailchimp": r"\*\|", "mailgun": r"%unsubscribe_url%", "campaign-monitor": r"\["}
+OPENERS = {"mailchimp": r"\*\|", "mailgun": r"%unsubscribe_url%", "campaign-monitor": r"\[(?=[A-Za-z])"}
 CURLY = r"\{[{%#]"
 
 
