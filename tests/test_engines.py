@@ -320,3 +320,36 @@ def test_engine_errors_are_reported(engines: Engines) -> None:
     assert isinstance(go_engine(engines.go_binary, "pongo2", {"x": ("html", "{% if %}")}, [{}])["x"], str)
     with pytest.raises(EngineError):
         go_engine(Path("/bin/false"), "listmonk", {}, [])
+
+
+SUBJECT = 'Tides for {{ first_name | default: "there" }}, {{ not a tag }}'
+PREHEADER = 'Read on, {{ first_name | default: "there" }}'
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_personalised_subject_and_preheader(engines: Engines, publications: dict, tmp_path: Path,
+                                            platform: str) -> None:
+    """Merge tags in the subject and preheader reach each platform in its syntax, or filled where it cannot."""
+    root, slugs = publications["engines"]
+    rendered = _rendered(root, slugs[0])
+    issue = replace(rendered.issue, subject=mergetags.mark_written(SUBJECT),
+                    preheader=mergetags.mark_written(PREHEADER))
+    rendered = replace(rendered, issue=issue)
+    from newsletter.exporters.common import Options
+
+    bundle = module(platform).export(rendered, Options(audience=AUDIENCE.get(platform, "")))
+    for name, data in bundle.files.items():
+        (tmp_path / name).write_bytes(data)
+    parts = {k: v for k, v in _parts(tmp_path, platform).items() if k in ("subject", "preheader")}
+    outputs = engines.render(platform, {"html": "<html><body></body></html>", **parts})
+    dialect = _dialect(platform)
+    for i, reader in enumerate(READERS):
+        name = reader.first_name or "there"
+        if dialect.subject == "fill":
+            name = "there"
+        assert outputs["subject"][i].replace(ZWSP, "") == f"Tides for {name}, {{{{ not a tag }}}}"
+        if "preheader" in parts:
+            want = reader.first_name or "there" if dialect.preheader == "tags" else "there"
+            assert outputs["preheader"][i] == f"Read on, {want}"
+    filled = [note for note in bundle.notes if "does not personalise the subject" in note]
+    assert bool(filled) == (dialect.subject == "fill"), bundle.notes
