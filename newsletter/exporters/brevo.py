@@ -31,7 +31,7 @@ def export(rendered: Rendered, options: Options) -> Bundle:
     """Return the campaign body (no text field: Brevo has none)."""
     name, address = sender(rendered.issue.settings)
     pub = rendered.issue.settings.publication
-    mail = content(rendered, DIALECT, hosted_images(rendered, rendered.html))
+    mail = content(rendered, DIALECT, hosted_images(rendered, rendered.html, options))
     body: dict[str, object] = {
         "name": rendered.slug,
         "subject": mail.subject,

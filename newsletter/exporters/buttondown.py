@@ -24,7 +24,7 @@ DIALECT = Dialect(
 
 def export(rendered: Rendered, options: Options) -> Bundle:
     """Return the email body with status draft and the naked template (our HTML as it is)."""
-    mail = content(rendered, DIALECT, hosted_images(rendered, rendered.html))
+    mail = content(rendered, DIALECT, hosted_images(rendered, rendered.html, options))
     body = {
         "subject": mail.subject,
         "body": "<!-- buttondown-editor-mode: fancy -->\n" + mail.html,

@@ -57,7 +57,7 @@ def campaign(rendered: Rendered, subject: str, options: Options) -> dict[str, ob
 def export(rendered: Rendered, options: Options) -> Bundle:
     """Return the zip, the text version, and the campaign body with the page to host for it."""
     mail = content(rendered, DIALECT, pseudo_tags(local_images(rendered, rendered.html)))
-    hosted = content(rendered, DIALECT, pseudo_tags(hosted_images(rendered, rendered.html))) \
+    hosted = content(rendered, DIALECT, pseudo_tags(hosted_images(rendered, rendered.html, options))) \
         if rendered.issue.settings.images.base_url or not rendered.images else mail
     return Bundle(
         notes=mail.notes,

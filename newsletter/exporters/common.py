@@ -162,10 +162,13 @@ def local_images(rendered: Rendered, html: str, to: Callable[[str], str] | None 
     return _image_src(rendered).sub(lambda m: to(m.group(1)) if to else f"images/{m.group(1)}", html)
 
 
-def hosted_images(rendered: Rendered, html: str) -> str:
-    """Return the HTML with absolute image URLs, or explain which setting hosts the images."""
+def hosted_images(rendered: Rendered, html: str, options: Options | None = None) -> str:
+    """Return the HTML with absolute image URLs (uploaded by a push, or under [images] base_url), or say how."""
     if not rendered.images:
         return html
+    uploaded = options.image_urls if options is not None else None
+    if uploaded:
+        return local_images(rendered, html, lambda name: uploaded.get(name) or f"images/{name}")
     settings = rendered.issue.settings
     base = settings.images.base_url.rstrip("/")
     if not base:
@@ -241,6 +244,8 @@ class Options:
     draft: bool = False
     # listmonk: the id of the raw campaign template (push creates it); 0 leaves the field out.
     template_id: int = 0
+    # Where a push uploaded each local image (name -> URL), used instead of [images] base_url.
+    image_urls: Mapping[str, str] | None = None
 
 
 def image_copies(rendered: Rendered) -> dict[str, Path]:

@@ -33,7 +33,7 @@ DIALECT = Dialect(
 def export(rendered: Rendered, options: Options) -> Bundle:
     """Return the broadcast body (Kit has no plain-text field)."""
     _, address = sender(rendered.issue.settings)
-    mail = content(rendered, DIALECT, hosted_images(rendered, rendered.html))
+    mail = content(rendered, DIALECT, hosted_images(rendered, rendered.html, options))
     body = {
         "subject": mail.subject,
         "content": mail.html,

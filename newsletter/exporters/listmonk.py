@@ -48,7 +48,7 @@ def export(rendered: Rendered, options: Options) -> Bundle:
         raise UsageError("listmonk campaigns need the lists to send to: pass --audience ID (or ID,ID) with the "
                          "numeric list ids from listmonk's Lists page")
     name, address = sender(rendered.issue.settings)
-    mail = content(rendered, DIALECT, hosted_images(rendered, rendered.html))
+    mail = content(rendered, DIALECT, hosted_images(rendered, rendered.html, options))
     body = {
         "name": rendered.slug,
         "subject": mail.subject,

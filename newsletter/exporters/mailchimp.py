@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import base64
 
-from newsletter.exporters.common import Bundle, Dialect, Options, content, local_images, sender, to_json, zip_bundle
+from newsletter.exporters.common import (
+    Bundle,
+    Dialect,
+    Options,
+    content,
+    hosted_images,
+    local_images,
+    sender,
+    to_json,
+    zip_bundle,
+)
 from newsletter.exporters.syntax import MAILCHIMP
 from newsletter.model import Rendered
 
@@ -16,6 +26,12 @@ DIALECT = Dialect(
     first_name="*|FNAME|*",
     first_name_fallback="*|IF:FNAME|**|FNAME|**|ELSE:|*{fallback}*|END:IF|*",
 )
+
+
+def html_content(rendered: Rendered, options: Options) -> dict[str, str]:
+    """Return PUT /3.0/campaigns/{id}/content with the HTML (images at the File Manager's URLs) and the text."""
+    mail = content(rendered, DIALECT, hosted_images(rendered, rendered.html, options))
+    return {"html": mail.html, "plain_text": mail.text}
 
 
 def export(rendered: Rendered, options: Options) -> Bundle:

@@ -41,9 +41,12 @@ def template_name(slug: str) -> str:
     return slug.lower()[:100]
 
 
-def template_fields(rendered: Rendered, name: str, address: str) -> dict[str, str]:
+def template_fields(rendered: Rendered, options: Options, notes: list[str] | None = None) -> dict[str, str]:
     """Return the form fields of a stored template: the HTML (Handlebars) and the From, Subject and Reply-To."""
-    mail = content(rendered, TEMPLATE_DIALECT, hosted_images(rendered, rendered.html))
+    name, address = sender(rendered.issue.settings)
+    mail = content(rendered, TEMPLATE_DIALECT, hosted_images(rendered, rendered.html, options))
+    if notes is not None:
+        notes.extend(mail.notes)
     headers = {"From": str(Address(name, addr_spec=address)), "Subject": mail.subject}
     if rendered.issue.settings.publication.reply_to:
         headers["Reply-To"] = rendered.issue.settings.publication.reply_to
@@ -58,7 +61,7 @@ def export(rendered: Rendered, options: Options) -> Bundle:
         raise UsageError("Mailgun sends to a mailing list address: pass --audience LIST@YOUR-MAILGUN-DOMAIN")
     name, address = sender(rendered.issue.settings)
     pub = rendered.issue.settings.publication
-    mail = content(rendered, DIALECT, hosted_images(rendered, rendered.html))
+    mail = content(rendered, DIALECT, hosted_images(rendered, rendered.html, options))
     fields: dict[str, str | list[str]] = {
         "from": str(Address(name, addr_spec=address)),
         "to": [options.audience],
@@ -73,7 +76,7 @@ def export(rendered: Rendered, options: Options) -> Bundle:
         fields["h:Reply-To"] = pub.reply_to
     form = " ".join(f"--form-string {shlex.quote(f'{key}={item}')}" for key, value in fields.items()
                     if key not in ("html", "text") for item in (value if isinstance(value, list) else [value]))
-    stored = template_fields(rendered, name, address)
+    stored = template_fields(rendered, options)
     if any(m.group(1) in ("first_name", "email") and not m.group(2)
            for m in mergetags.MARKED.finditer(rendered.html)):
         mail.notes.append("note: Mailgun inserts %recipient_fname% and %recipient_email% as they are: a name "

@@ -22,7 +22,7 @@ DIALECT = Dialect(
 
 def export(rendered: Rendered, options: Options) -> Bundle:
     """Return the template body and a sample batch message."""
-    mail = content(rendered, DIALECT, hosted_images(rendered, rendered.html))
+    mail = content(rendered, DIALECT, hosted_images(rendered, rendered.html, options))
     alias = re.sub(r"[^A-Za-z0-9_.-]", "-", rendered.slug)
     template = {"Name": rendered.issue.subject[:100], "Alias": alias, "Subject": mail.subject,
                 "HtmlBody": mail.html, "TextBody": mail.text, "TemplateType": "Standard"}

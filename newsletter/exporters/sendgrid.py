@@ -24,7 +24,7 @@ DIALECT = Dialect(
 
 def export(rendered: Rendered, options: Options) -> Bundle:
     """Return the Single Send body."""
-    mail = content(rendered, DIALECT, hosted_images(rendered, rendered.html))
+    mail = content(rendered, DIALECT, hosted_images(rendered, rendered.html, options))
     body: dict[str, object] = {
         "name": rendered.slug[:100],
         "email_config": {

@@ -27,7 +27,7 @@ def template_name(slug: str) -> str:
 
 def export(rendered: Rendered, options: Options) -> Bundle:
     """Return both template inputs and sample template data."""
-    mail = content(rendered, DIALECT, hosted_images(rendered, rendered.html))
+    mail = content(rendered, DIALECT, hosted_images(rendered, rendered.html, options))
     name = template_name(rendered.slug)
     v1 = {"Template": {"TemplateName": name, "SubjectPart": mail.subject, "TextPart": mail.text,
                        "HtmlPart": mail.html}}
