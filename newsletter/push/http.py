@@ -26,11 +26,18 @@ class PushError(NewsletterError):
         self.status = status
 
 
+class DryValue(str):
+    """A dry run's placeholder value: any field of it is the placeholder again."""
+
+    def __getitem__(self, key: Any) -> DryValue:  # type: ignore[override]
+        return self
+
+
 class Placeholder(dict[str, Any]):
     """A dry run's answer: any field asked for reads as a placeholder, so the next request can be shown."""
 
-    def __missing__(self, key: str) -> str:
-        return "DRY-RUN"
+    def __missing__(self, key: str) -> DryValue:
+        return DryValue("DRY-RUN")
 
 
 @dataclass
@@ -52,13 +59,19 @@ class Session:
         return path if path.startswith(("http://", "https://")) else self.base_url.rstrip("/") + path
 
     def request(self, method: str, path: str, *, json_body: Any = None, form: Mapping[str, Any] | None = None,
-                files: Mapping[str, tuple[str, bytes, str]] | None = None,
+                files: Mapping[str, tuple[str, bytes, str]] | None = None, multipart: bool = False,
                 dry_answer: Mapping[str, Any] | None = None) -> Any:
-        """Send one request and return its JSON answer (None for an empty one); retry 429 and 5xx."""
+        """Send one request and return its JSON answer (None for an empty one); retry 429 and 5xx.
+
+        `form` goes as application/x-www-form-urlencoded, or as multipart/form-data with `multipart` or `files`.
+        """
         url = self.url(path)
         if self.dry_run:
             self.shown.append(describe(method, url, json_body if json_body is not None else form, files))
             return Placeholder(dry_answer or {})
+        if multipart and form:
+            files = {**{k: (None, str(v)) for k, v in form.items()}, **(files or {})}  # type: ignore[dict-item]
+            form = None
         for attempt in range(1, ATTEMPTS + 1):
             try:
                 answer = self._http.request(method, url, json=json_body, data=form, files=files,

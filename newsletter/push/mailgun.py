@@ -24,14 +24,14 @@ def push(ctx: Context) -> bool:
     if ctx.record.id:
         version = {k: fields[k] for k in ("template", "comment", "headers")} | {"active": "yes"}
         try:
-            s.request("PUT", f"/templates/{ctx.record.id}/versions/{tag}", form=version)
+            s.request("PUT", f"/templates/{ctx.record.id}/versions/{tag}", form=version, multipart=True)
             created = False
         except PushError as exc:
             if exc.status != 404:
                 raise
             ctx.notes.append(f"note: the stored template {ctx.record.id} is gone from Mailgun: creating it again")
     if created:
-        s.request("POST", "/templates", form=fields)
+        s.request("POST", "/templates", form=fields, multipart=True)
         ctx.record.id = name
     ctx.record.url = f"https://app.mailgun.com/mg/sending/{domain}/templates"
     return created
