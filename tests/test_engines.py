@@ -42,7 +42,7 @@ from tests.engine_helpers import (
     python_engine,
     view,
 )
-from tests.export_helpers import AUDIENCE, PROJECT, read_parts
+from tests.export_helpers import AUDIENCE, add_base_url, read_parts, sample_publication
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 PLATFORMS = ("sendgrid", "ses", "mailgun", "postmark", "listmonk", "brevo", "kit", "buttondown", "mailchimp",
@@ -146,12 +146,8 @@ def publications(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Pa
     base = tmp_path_factory.mktemp("engines")
     engines_root = base / "engines"
     shutil.copytree(FIXTURES / "engines", engines_root)
-    sample = base / "sample"
-    sample.mkdir()
-    shutil.copy(PROJECT / "newsletter.toml", sample / "newsletter.toml")
-    shutil.copytree(PROJECT / "issues", sample / "issues")
-    with (sample / "newsletter.toml").open("a", encoding="utf-8") as fh:
-        fh.write('\n[images]\nbase_url = "https://cdn.example.org/letters"\n')
+    sample = sample_publication(base)
+    add_base_url(sample)
     return {"engines": (engines_root, ["2024-07-06-tides"]),
             "sample": (sample, sorted(p.name for p in (sample / "issues").iterdir()))}
 

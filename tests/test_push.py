@@ -14,7 +14,7 @@ from click.testing import CliRunner, Result
 from newsletter.cli import cli
 from newsletter.push import PLATFORMS
 from newsletter.push.state import STATE_NAME
-from tests.export_helpers import PROJECT
+from tests.export_helpers import BASE_URL, add_base_url, sample_publication
 from tests.push_apis import APIS, bad_request
 from tests.push_helpers import SECRET, Api, serve
 
@@ -27,12 +27,8 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 @pytest.fixture
 def root(tmp_path: Path) -> Path:
     """Copy the sample publication, with images hosted under [images] base_url where a platform needs it."""
-    target = tmp_path / "sample"
-    target.mkdir()
-    shutil.copy(PROJECT / "newsletter.toml", target / "newsletter.toml")
-    shutil.copytree(PROJECT / "issues", target / "issues")
-    with (target / "newsletter.toml").open("a", encoding="utf-8") as fh:
-        fh.write('\n[images]\nbase_url = "https://cdn.example.org/letters"\n')
+    target = sample_publication(tmp_path)
+    add_base_url(target)
     return target
 
 
@@ -84,7 +80,7 @@ def test_two_pushes_make_one_draft_updated(root: Path, api: tuple[str, Api, dict
     if platform in ("buttondown", "mailchimp"):  # images uploaded once, and the HTML points at the upload
         uploads = [r for r in stand_in.requests if "image" in r.path or "file-manager" in r.path]
         assert len(uploads) == 1
-        assert "https://cdn.example.org" not in json.dumps(list(stand_in.drafts.values()))
+        assert BASE_URL not in json.dumps(list(stand_in.drafts.values()))
 
 
 def test_refused_credentials_name_the_variable(root: Path, api: tuple[str, Api, dict[str, str]]) -> None:
@@ -168,8 +164,7 @@ def test_the_gate_stops_a_push_unless_forced(tmp_path: Path, shared_dir: Path) -
     server, thread = serve(stand_in)
     try:
         env = {k: v.format(url=stand_in.url) for k, v in env.items()}
-        with (root / "newsletter.toml").open("a", encoding="utf-8") as fh:
-            fh.write('\n[images]\nbase_url = "https://cdn.example.org/letters"\n')
+        add_base_url(root)
         args = ["--root", str(root), "push", "2024-05-01-spring", "--to", "kit"]
         blocked = CliRunner().invoke(cli, args, env=env, catch_exceptions=False)
         assert blocked.exit_code == 1
