@@ -27,6 +27,13 @@ ISSUE_KEYS = {"subject": str, "preheader": str, "date": dt.date, "number": int, 
 STORY_KEYS = {"title", "byline", "image", "image_alt", "link", "kind"}
 IMAGE_TYPES = {".png", ".jpg", ".jpeg", ".gif", ".webp"}
 STORY_SUFFIXES = {".md", ".txt"}
+# Files in an issue folder that are not stories: what to do with each kind (any other is "save it as .md or .txt").
+_WORD = "save it as .md or .txt (in your word processor: Save As, Plain Text)"
+STRAY_ADVICE = {".markdown": "rename it to {stem}.md (stories are .md or .txt)", ".mdown": "rename it to {stem}.md",
+                ".html": "save it as .md (Markdown allows raw HTML) or .txt", ".htm": "save it as .md or .txt",
+                ".docx": _WORD, ".doc": _WORD, ".rtf": _WORD, ".odt": _WORD, ".pages": _WORD,
+                ".pdf": "copy its text into a .md or .txt file"}
+IGNORED = {"issue.toml", "thumbs.db", "desktop.ini"}  # the issue's own file and what file managers leave
 _RAW_IMG = re.compile(r"""<img\b[^>]*?\bsrc\s*=\s*["']?([^"'\s>]+)""", re.IGNORECASE)
 
 
@@ -111,7 +118,10 @@ def apply_meta(issue: Issue, meta: dict[str, Any], text: str, path: Path, found:
             found.error(f"`{key}` must be {kind}", path, line)
     subject = meta.get("subject")
     if subject is None:
-        found.error('missing `subject = "…"`: every issue needs a subject line', path)
+        typo = next((key for key in meta if key not in ISSUE_KEYS and did_you_mean(key, ["subject"])), None)
+        found.error('missing `subject = "…"`: every issue needs a subject line'
+                    + (f" (is `{typo}` meant to be `subject`?)" if typo else ""), path,
+                    key_line(text, "", typo) if typo else None)
     elif isinstance(subject, str) and not subject.strip():
         found.error("`subject` is empty: write the subject line readers see in their inbox", path,
                     key_line(text, "", "subject"))
@@ -120,8 +130,9 @@ def apply_meta(issue: Issue, meta: dict[str, Any], text: str, path: Path, found:
             found.error(f"`{key}` must be one line of text, without line breaks or control characters", path,
                         key_line(text, "", key))
     # The other values are set even when the subject is wrong, for `check`, which goes on after errors.
-    issue.subject = subject.strip() if isinstance(subject, str) else ""
-    issue.preheader = meta["preheader"].strip() if isinstance(meta.get("preheader"), str) else ""
+    # Merge tags in the subject and preheader are marked as in the body: each output fills or translates them.
+    issue.subject = mark_written(subject.strip()) if isinstance(subject, str) else ""
+    issue.preheader = mark_written(meta["preheader"].strip()) if isinstance(meta.get("preheader"), str) else ""
     issue.date = meta["date"] if isinstance(meta.get("date"), dt.date) else None
     issue.number = meta["number"] if isinstance(meta.get("number"), int) else None
     status = meta.get("status", "ready")
@@ -151,6 +162,8 @@ def story_files(folder: Path, order: object = None, found: Collector | None = No
     present: list[Path] = []
     for path in sorted(folder.iterdir()):
         if path.suffix.lower() not in STORY_SUFFIXES or path.name.startswith(("_", ".")) or not path.is_file():
+            if found is not None:
+                _name_stray(path, found)
             continue
         if not path.resolve().is_relative_to(folder):
             if found is not None:
@@ -172,6 +185,22 @@ def story_files(folder: Path, order: object = None, found: Collector | None = No
         for left in sorted(set(present) - set(chosen)):
             found.warn(f"{left.name} is not listed in `stories` and is left out of the issue", *where)
     return chosen if found is not None else (chosen or present)
+
+
+def _name_stray(path: Path, found: Collector) -> None:
+    """Warn about a file or folder in an issue folder that is neither a story nor something the issue reads."""
+    name = path.name
+    if name.startswith(("_", ".", "~")) or name.endswith("~") or name.lower() in IGNORED or (
+        path.is_dir() and name == "images") or (not path.is_dir() and path.suffix.lower() in IMAGE_TYPES):
+        return
+    if path.is_dir():
+        found.warn(f"{name}/ is a folder the issue does not read: stories go directly in the issue folder, "
+                   "images in images/ (start the name with _ to keep it here unread)", path)
+        return
+    suffix = path.suffix.lower()
+    how = STRAY_ADVICE.get(suffix, "save it as .md or .txt")
+    found.warn(f"{name} is not a story: {how.format(stem=path.stem)} (or start the name with _ to keep it here "
+               "unread)", path)
 
 
 def load_story(path: Path, issue_dir: Path, settings: Settings, found: Collector) -> Story:
