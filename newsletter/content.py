@@ -29,10 +29,10 @@ IMAGE_TYPES = {".png", ".jpg", ".jpeg", ".gif", ".webp"}
 STORY_SUFFIXES = {".md", ".txt"}
 # Files in an issue folder that are not stories: what to do with each kind (any other is "save it as .md or .txt").
 _WORD = "save it as .md or .txt (in your word processor: Save As, Plain Text)"
+_HTML = "save it as .md (Markdown allows raw HTML) or .txt"
 STRAY_ADVICE = {".markdown": "rename it to {stem}.md (stories are .md or .txt)", ".mdown": "rename it to {stem}.md",
-                ".html": "save it as .md (Markdown allows raw HTML) or .txt", ".htm": "save it as .md or .txt",
-                ".docx": _WORD, ".doc": _WORD, ".rtf": _WORD, ".odt": _WORD, ".pages": _WORD,
-                ".pdf": "copy its text into a .md or .txt file"}
+                ".html": _HTML, ".htm": _HTML, ".docx": _WORD, ".doc": _WORD, ".rtf": _WORD, ".odt": _WORD,
+                ".pages": _WORD, ".pdf": "copy its text into a .md or .txt file"}
 IGNORED = {"issue.toml", "thumbs.db", "desktop.ini"}  # the issue's own file and what file managers leave
 _RAW_IMG = re.compile(r"""<img\b[^>]*?\bsrc\s*=\s*["']?([^"'\s>]+)""", re.IGNORECASE)
 
@@ -195,12 +195,11 @@ def _name_stray(path: Path, found: Collector) -> None:
         return
     if path.is_dir():
         found.warn(f"{name}/ is a folder the issue does not read: stories go directly in the issue folder, "
-                   "images in images/ (start the name with _ to keep it here unread)", path)
+                   "images in images/; or start its name with _ to keep it here unread", path)
         return
-    suffix = path.suffix.lower()
-    how = STRAY_ADVICE.get(suffix, "save it as .md or .txt")
-    found.warn(f"{name} is not a story: {how.format(stem=path.stem)} (or start the name with _ to keep it here "
-               "unread)", path)
+    how = STRAY_ADVICE.get(path.suffix.lower(), "save it as .md or .txt")
+    found.warn(f"{name} is not a story: {how.format(stem=path.stem)}; or start its name with _ to keep it here "
+               "unread", path)
 
 
 def load_story(path: Path, issue_dir: Path, settings: Settings, found: Collector) -> Story:

@@ -11,7 +11,7 @@ from newsletter.images import COLUMN_WIDTH
 from newsletter.mergetags import mark
 
 NO_SUBJECT = Rule("deliverability/no-subject", "error", "the issue has no subject line",
-                  'add `subject = "…"` to issue.toml', ("subject",))
+                  'add `subject = "…"` to issue.toml', ("missing `subject", "`subject` is empty"))
 NO_PREHEADER = Rule("deliverability/no-preheader", "warning", "no preheader (the inbox preview text)",
                     'add `preheader = "…"` to issue.toml: one sentence of 40–140 characters that makes people open')
 LONG_SUBJECT = Rule("deliverability/long-subject", "warning", "subject over 70 characters",
