@@ -116,3 +116,21 @@ def test_pasted_marker_characters_in_the_subject_are_refused(publication, run):
     assert result.exit_code == 1
     assert result.stderr.startswith(f"issues/{SUMMER}/issue.toml:1: `subject` must be one line of text")
     assert not (root / "dist").exists()
+
+
+def test_archive_index_feed_and_preview_state_show_the_filled_subject(publication, run):
+    import feedparser
+
+    from newsletter.preview.state import Preview
+
+    root = _personal(publication)
+    assert run("archive", cwd=root).exit_code == 0
+    site = root / "dist" / "site"
+    index = (site / "index.html").read_text(encoding="utf-8")
+    assert SHOWN in index
+    _clean(index)
+    feed = feedparser.parse((site / "feed.xml").read_bytes())
+    assert [entry.title for entry in feed.entries] == [SHOWN]
+    _clean((site / "feed.xml").read_text(encoding="utf-8"))
+    state = Preview(load_settings(root), root / "issues" / SUMMER).state(SUMMER)
+    assert (state["subject"], state["preheader"]) == (SHOWN, SHOWN_PREHEADER)
