@@ -20,6 +20,7 @@ from newsletter.images import prepare_image
 from newsletter.links import add_utm, tag_links, utm_defaults
 from newsletter.mergetags import mark_written
 from newsletter.model import KINDS, STATUSES, Image, Issue, Story
+from newsletter.strays import name_stray
 
 ISSUE_FILE = "issue.toml"
 ISSUE_KEYS = {"subject": str, "preheader": str, "date": dt.date, "number": int, "intro": str, "stories": list,
@@ -27,13 +28,6 @@ ISSUE_KEYS = {"subject": str, "preheader": str, "date": dt.date, "number": int, 
 STORY_KEYS = {"title", "byline", "image", "image_alt", "link", "kind"}
 IMAGE_TYPES = {".png", ".jpg", ".jpeg", ".gif", ".webp"}
 STORY_SUFFIXES = {".md", ".txt"}
-# Files in an issue folder that are not stories: what to do with each kind (any other is "save it as .md or .txt").
-_WORD = "save it as .md or .txt (in your word processor: Save As, Plain Text)"
-_HTML = "save it as .md (Markdown allows raw HTML) or .txt"
-STRAY_ADVICE = {".markdown": "rename it to {stem}.md (stories are .md or .txt)", ".mdown": "rename it to {stem}.md",
-                ".html": _HTML, ".htm": _HTML, ".docx": _WORD, ".doc": _WORD, ".rtf": _WORD, ".odt": _WORD,
-                ".pages": _WORD, ".pdf": "copy its text into a .md or .txt file"}
-IGNORED = {"issue.toml", "thumbs.db", "desktop.ini"}  # the issue's own file and what file managers leave
 _RAW_IMG = re.compile(r"""<img\b[^>]*?\bsrc\s*=\s*["']?([^"'\s>]+)""", re.IGNORECASE)
 
 
@@ -163,7 +157,7 @@ def story_files(folder: Path, order: object = None, found: Collector | None = No
     for path in sorted(folder.iterdir()):
         if path.suffix.lower() not in STORY_SUFFIXES or path.name.startswith(("_", ".")) or not path.is_file():
             if found is not None:
-                _name_stray(path, found)
+                name_stray(path, found, IMAGE_TYPES)
             continue
         if not path.resolve().is_relative_to(folder):
             if found is not None:
@@ -185,21 +179,6 @@ def story_files(folder: Path, order: object = None, found: Collector | None = No
         for left in sorted(set(present) - set(chosen)):
             found.warn(f"{left.name} is not listed in `stories` and is left out of the issue", *where)
     return chosen if found is not None else (chosen or present)
-
-
-def _name_stray(path: Path, found: Collector) -> None:
-    """Warn about a file or folder in an issue folder that is neither a story nor something the issue reads."""
-    name = path.name
-    if name.startswith(("_", ".", "~")) or name.endswith("~") or name.lower() in IGNORED or (
-        path.is_dir() and name == "images") or (not path.is_dir() and path.suffix.lower() in IMAGE_TYPES):
-        return
-    if path.is_dir():
-        found.warn(f"{name}/ is a folder the issue does not read: stories go directly in the issue folder, "
-                   "images in images/; or start its name with _ to keep it here unread", path)
-        return
-    how = STRAY_ADVICE.get(path.suffix.lower(), "save it as .md or .txt")
-    found.warn(f"{name} is not a story: {how.format(stem=path.stem)}; or start its name with _ to keep it here "
-               "unread", path)
 
 
 def load_story(path: Path, issue_dir: Path, settings: Settings, found: Collector) -> Story:
