@@ -9,6 +9,7 @@ each engine test is shown able to fail.
 from __future__ import annotations
 
 import html as htmllib
+import json
 import shutil
 from collections.abc import Callable
 from dataclasses import replace
@@ -260,8 +261,6 @@ def test_mailgun_stored_template_renders_in_handlebars(engines: Engines, publica
     """Mailgun's stored template is Handlebars, then %tags%: the reader still gets the build's HTML."""
     root, slugs = publications["engines"]
     folder = _export(root, "mailgun", slugs[0])
-    import json
-
     fields = json.loads((folder / "template.json").read_text(encoding="utf-8"))
     rendered = _rendered(root, slugs[0])
     templated = node_engine("handlebars", {"html": fields["template"]}, [{}])["html"]
@@ -289,8 +288,6 @@ def test_listmonk_keeps_comments_and_has_a_raw_template(engines: Engines, public
     """listmonk's html/template drops comments unless they pass through Safe; its raw template adds nothing."""
     root, slugs = publications["engines"]
     folder = _export(root, "listmonk", slugs[0])
-    import json
-
     body = json.loads((folder / "campaign.json").read_text(encoding="utf-8"))["body"]
     template = json.loads((folder / "template.json").read_text(encoding="utf-8"))
     assert template["type"] == "campaign" and template["body"] == '{{ template "content" . }}'
@@ -323,20 +320,19 @@ PREHEADER = 'Read on, {{ first_name | default: "there" }}'
 
 
 @pytest.mark.parametrize("platform", PLATFORMS)
-def test_personalised_subject_and_preheader(engines: Engines, publications: dict, tmp_path: Path,
-                                            platform: str) -> None:
+def test_personalised_subject_and_preheader(engines: Engines, tmp_path: Path, platform: str) -> None:
     """Merge tags in the subject and preheader reach each platform in its syntax, or filled where it cannot."""
-    root, slugs = publications["engines"]
-    rendered = _rendered(root, slugs[0])
-    issue = replace(rendered.issue, subject=mergetags.mark_written(SUBJECT),
-                    preheader=mergetags.mark_written(PREHEADER))
-    rendered = replace(rendered, issue=issue)
-    from newsletter.exporters.common import Options
-
-    bundle = module(platform).export(rendered, Options(audience=AUDIENCE.get(platform, "")))
-    for name, data in bundle.files.items():
-        (tmp_path / name).write_bytes(data)
-    parts = {k: v for k, v in _parts(tmp_path, platform).items() if k in ("subject", "preheader")}
+    root = tmp_path / "engines"
+    shutil.copytree(FIXTURES / "engines", root)
+    meta = root / "issues" / "2024-07-06-tides" / "issue.toml"
+    lines = [line for line in meta.read_text().splitlines() if not line.startswith(("subject", "preheader"))]
+    meta.write_text("\n".join([f"subject = {json.dumps(SUBJECT)}", f"preheader = {json.dumps(PREHEADER)}", *lines]))
+    audience = ["--audience", AUDIENCE[platform]] if platform in AUDIENCE else []
+    result = CliRunner().invoke(cli, ["--root", str(root), "export", "2024-07-06-tides", "--to", platform,
+                                      *audience], catch_exceptions=False)
+    assert result.exit_code == 0, result.stderr
+    folder = root / "dist" / "2024-07-06-tides" / "export" / platform
+    parts = {k: v for k, v in _parts(folder, platform).items() if k in ("subject", "preheader")}
     outputs = engines.render(platform, {"html": "<html><body></body></html>", **parts})
     dialect = _dialect(platform)
     for i, reader in enumerate(READERS):
@@ -347,5 +343,5 @@ def test_personalised_subject_and_preheader(engines: Engines, publications: dict
         if "preheader" in parts:
             want = reader.first_name or "there" if dialect.preheader == "tags" else "there"
             assert outputs["preheader"][i] == f"Read on, {want}"
-    filled = [note for note in bundle.notes if "does not personalise the subject" in note]
-    assert bool(filled) == (dialect.subject == "fill"), bundle.notes
+    filled = "does not personalise the subject" in result.stderr
+    assert filled == (dialect.subject == "fill"), result.stderr

@@ -169,10 +169,11 @@ def test_the_gate_stops_a_push_unless_forced(tmp_path: Path, shared_dir: Path) -
         blocked = CliRunner().invoke(cli, args, env=env, catch_exceptions=False)
         assert blocked.exit_code == 1
         assert "01-lead.md:" in blocked.stderr and "error" in blocked.stderr and "--force" in blocked.stderr
+        assert "nothing was pushed" in blocked.stderr
         assert stand_in.requests == []
         forced = CliRunner().invoke(cli, [*args, "--force"], env=env, catch_exceptions=False)
         assert forced.exit_code == 0, forced.stderr
-        assert "--force: pushed despite" in forced.stderr and len(stand_in.drafts) == 1
+        assert "--force: pushed 2024-05-01-spring despite" in forced.stderr and len(stand_in.drafts) == 1
     finally:
         server.shutdown()
         server.server_close()

@@ -17,7 +17,7 @@ from newsletter.cli import Context, cli, handle_errors, select
 @click.option("--audience", default="", metavar="ID",
               help="Lists to address: Mailchimp list id, listmonk/Brevo/Campaign Monitor list ids, SendGrid list id.")
 @click.option("--dry-run", is_flag=True, help="Print each request (method, URL, body; never credentials); send none.")
-@click.option("--force", is_flag=True, help="Push even when the send-day checks find errors.")
+@click.option("--force", is_flag=True, help="Push even when the send-day checks find errors, or a draft issue.")
 @click.pass_obj
 @handle_errors
 def push(obj: Context, *, issue: str | None, platform: str, audience: str, dry_run: bool, force: bool) -> None:
@@ -30,28 +30,15 @@ def push(obj: Context, *, issue: str | None, platform: str, audience: str, dry_r
       NEWSLETTER_BUTTONDOWN_API_KEY=... newsletter push --to buttondown
       newsletter push 2024-03-23-crocus --to mailchimp --audience abc123 --dry-run
     """
-    from newsletter.checks.report import finding_lines
-    from newsletter.push import Blocked, module, push_issue
+    from newsletter.gate import passed_lines
+    from newsletter.push import module, push_issue
 
     module(platform)
     settings = obj.settings
     folder = select(obj, (issue,) if issue else (), False)[0]
-    try:
-        done = push_issue(settings, folder, platform, dict(os.environ), audience=audience, dry_run=dry_run,
-                          force=force)
-    except Blocked as exc:
-        for finding in exc.verdict.errors:
-            for line in finding_lines(finding, settings.root):
-                click.echo(line, err=True)
-        raise
-    verdict = done.verdict
-    if verdict.errors:
-        click.echo(f"--force: pushed despite {len(verdict.errors)} error(s):", err=True)
-        for finding in verdict.errors:
-            for line in finding_lines(finding, settings.root):
-                click.echo(line, err=True)
-    if verdict.warnings:
-        click.echo(f"{len(verdict.warnings)} warning(s) (run `newsletter check {done.slug}` to see them)", err=True)
+    done = push_issue(settings, folder, platform, dict(os.environ), audience=audience, dry_run=dry_run, force=force)
+    for line in passed_lines([done.verdict], "push", settings.root, forced=force):
+        click.echo(line, err=True)
     for note in done.notes:
         click.echo(note, err=True)
     if dry_run:

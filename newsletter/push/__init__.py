@@ -12,7 +12,7 @@ from types import ModuleType
 
 from newsletter.config import Settings
 from newsletter.errors import UsageError
-from newsletter.gate import Verdict, gate
+from newsletter.gate import Verdict, admit
 from newsletter.push.common import Context
 from newsletter.push.state import STATE_NAME, load_record, save_record
 
@@ -29,17 +29,6 @@ PLATFORMS: dict[str, tuple[str, str]] = {
     "ses": ("ses", "an SESv2 email template"),
     "campaign-monitor": ("campaign_monitor", "a draft campaign"),
 }
-
-
-class Blocked(UsageError):
-    """Raised when the send-day gate finds errors in the issue about to be pushed (and --force is not given)."""
-
-    exit_code = 1
-
-    def __init__(self, verdict: Verdict) -> None:
-        super().__init__(f"{verdict.slug}: {len(verdict.errors)} error(s) stop the push; fix them, or pass "
-                         "--force to push anyway")
-        self.verdict = verdict
 
 
 @dataclass
@@ -67,22 +56,19 @@ def module(platform: str) -> ModuleType:
 
 def push_issue(settings: Settings, folder: Path, platform: str, env: dict[str, str], *, audience: str = "",
                dry_run: bool = False, force: bool = False) -> Pushed:
-    """Build an issue, run the gate, and create or update its draft on a platform."""
+    """Build an issue, run the send-day gate (as export does), and create or update its draft on a platform."""
     from newsletter.build import build_issue
 
     pusher = module(platform)
     rendered = build_issue(settings, folder)
-    verdict = gate(rendered)
-    if verdict.blocked and not force:
-        raise Blocked(verdict)
+    verdict = admit([rendered], "push", force=force)[0]
     record = load_record(settings.root, rendered.slug, platform)
     ctx = Context(rendered=rendered, settings=settings, record=record, env=env, dry_run=dry_run,
                   audience=audience)
-    ctx.notes[:0] = [w.format(settings.root) for w in rendered.warnings if w not in settings.warnings]
     created = pusher.push(ctx)
     saved = None if dry_run else save_record(settings.root, rendered.slug, platform, ctx.record)
     return Pushed(platform, rendered.slug, ctx.record.id, ctx.record.url, created, dry_run, verdict, saved,
                   ctx.shown, ctx.notes)
 
 
-__all__ = ["PLATFORMS", "STATE_NAME", "Blocked", "Pushed", "module", "push_issue"]
+__all__ = ["PLATFORMS", "STATE_NAME", "Pushed", "module", "push_issue"]
