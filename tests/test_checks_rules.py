@@ -83,11 +83,11 @@ CASES = [
          {"ISSUE/04-case.txt": "Storm Injures 14 People\n\nThe storm injured 14 people; the hall holds 6,200 people. "
                                "Buses ran every 20 minutes, then every 40 minutes.\n"}),
     Case("editorial/double-space",
-         {"ISSUE/04-case.md": md("The first line of text.\nThe council  agreed.")},
+         {"ISSUE/04-case.md": md("The first line of text.\nThe council\u00a0 agreed.")},
          ("04-case.md", 4),
          {"ISSUE/04-case.md": md("A line with a hard break  \nnext line.\n\n| a   | b |\n|---|---|\n| x   | y |")}),
     Case("editorial/double-space",
-         {"ISSUE/04-case.md": md("> - A quoted list item\n>   whose second  line has two spaces.")},
+         {"ISSUE/04-case.md": md("> - A quoted list item\n>   whose second\u00a0\u00a0line has two no-break spaces.")},
          ("04-case.md", 4),
          {"ISSUE/04-case.md": md(">  A quote marker with two spaces,\n>   and an indented continuation.\n\n"
                                  "1.  Two spaces after the marker.\n\n-   Four-column bullets.\n\n"
