@@ -141,3 +141,20 @@ def write_cache_file(path: Path, data: bytes) -> bool:
     except OSError:
         return False
     return True
+
+
+def replace_file(path: Path, data: bytes) -> None:
+    """Replace one of the writer's own files atomically (temporary file beside it, then rename), keeping its mode."""
+    try:
+        mode = path.stat().st_mode & 0o7777
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write(data)
+            Path(temporary).chmod(mode)
+            Path(temporary).replace(path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        raise NewsletterError(f"cannot write {path.name}: {exc.strerror or exc}", path) from None

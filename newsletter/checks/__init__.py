@@ -135,6 +135,17 @@ def run_checks(settings: Settings, folder: Path, *, links: bool = False, link_ti
     return _report(ctx, _controlled(ctx, findings))
 
 
+def run_all(settings: Settings, folders: list[Path], *, links: bool = False, link_timeout: float = 10.0,
+            jobs: int | None = None) -> list[IssueReport]:
+    """Check several issue folders in worker processes (one by one with links: they share the link cache)."""
+    import functools
+
+    from newsletter.pool import parallel_map
+
+    job = functools.partial(run_checks, settings, links=links, link_timeout=link_timeout)
+    return parallel_map(job, folders, jobs=1 if links else jobs)
+
+
 def check_issue(settings: Settings, folder: Path) -> list[Finding]:
     """Return every finding of one issue folder (no network)."""
     return run_checks(settings, folder).findings

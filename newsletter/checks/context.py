@@ -28,6 +28,15 @@ _FRONT_KEY = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\s*:")
 _UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]")
 # Markdown syntax at a line's start (quote marks, list markers, heading marks, indentation), not typing.
 CONTAINER = re.compile(r"^[ \t]*(?:(?:>|(?:[-+*]|\d{1,9}[.)]|#{1,6})(?=[ \t]))[ \t]*)*", re.MULTILINE)
+# What readers do not read as prose: code, link targets, tags, URLs, addresses, merge tags, entities, escapes.
+_HIDDEN_MD = re.compile(
+    r"(?<!`)(`+)(?!`).+?(?<!`)\1(?!`)"  # code span
+    r"|\]\((?:[^()\s]|\([^()\s]*\))*(?:\s+(?:\"[^\"]*\"|'[^']*'|\([^)]*\)))?\)"  # link target and title
+    r"|^[ \t]*\[[^\]\n]+\]:[^\n]*$"  # reference definition
+    r"|<[^<>\n]+>"  # HTML tag or autolink
+    r"|&#?\w+;|\\[!-/:-@\[-`{-~]", re.MULTILINE | re.DOTALL)
+_HIDDEN = re.compile(r"\b(?:https?://|www\.)[^\s<>\"“”]+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\{\{.*?\}\}|\{%.*?%\}",
+                     re.IGNORECASE)
 _INTRO_VALUE = re.compile(r"""^\s*["']?intro["']?\s*=\s*(\"\"\"|\'\'\'|"|')""")
 
 
@@ -169,6 +178,15 @@ def config_line(settings: Settings, table: str, key: str = "") -> int | None:
 def reading_minutes(words: int) -> int:
     """Return whole minutes to read a number of words, at least 1 for any text."""
     return -(-words // WORDS_PER_MINUTE) if words else 0
+
+
+def hidden_spans(raw: str, markdown: bool = True) -> list[tuple[int, int]]:
+    """Return the (start, end) spans of a block's source that readers do not read as prose, in order."""
+    spans = [m.span() for m in _HIDDEN_MD.finditer(raw)] if markdown else []
+    for match in _HIDDEN.finditer(raw):
+        if not any(start <= match.start() < end for start, end in spans):
+            spans.append(match.span())
+    return sorted(spans)
 
 
 def count_words(text: str, language: str = "en") -> tuple[int, float]:

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from newsletter.checks.context import Block
+from newsletter.checks.context import Block, hidden_spans
 from newsletter.checks.language import Language, parse_figure
 
 MAX_SKIP = 3  # stop words allowed between a figure and the word it is attached to
@@ -23,15 +23,6 @@ _STOPWORDS = frozenset(
      "another", "further", "fewer", "less", "mindestens", "etwa", "rund", "über", "fast", "knapp", "und", "die",
      "der", "das", "au", "moins", "environ", "près", "de", "des", "plus", "et", "les", "unos", "unas", "casi",
      "más", "y", "los", "las"])
-# What readers do not read as prose: code, link targets, tags, URLs, addresses, merge tags, entities.
-_HIDDEN_MD = re.compile(
-    r"(?<!`)(`+)(?!`).+?(?<!`)\1(?!`)"  # code span
-    r"|\]\((?:[^()\s]|\([^()\s]*\))*(?:\s+(?:\"[^\"]*\"|'[^']*'|\([^)]*\)))?\)"  # link target and title
-    r"|^[ \t]*\[[^\]]+\]:.*$"  # reference definition
-    r"|<[^<>\n]+>"  # HTML tag or autolink
-    r"|&#?\w+;", re.MULTILINE)
-_HIDDEN = re.compile(r"\b(?:https?://|www\.)[^\s<>\"“”]+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\{\{.*?\}\}|\{%.*?%\}",
-                     re.IGNORECASE)
 _SENTENCE_END = frozenset(".!?。！？;")
 
 
@@ -96,14 +87,9 @@ def _conflict(seen: _Seen, figure: _Figure, block: Block, key: tuple[str, str]) 
 def blank(block: Block) -> str:
     """Return the block's source with what readers do not read as prose blanked, offsets kept."""
     raw = block.raw
-    if block.markdown:
-        raw = _HIDDEN_MD.sub(_spaces, raw)
-    return _HIDDEN.sub(_spaces, raw)
-
-
-def _spaces(match: re.Match[str]) -> str:
-    """Return blanks as long as the match, keeping its line breaks."""
-    return re.sub(r"[^\n]", " ", match.group())
+    for start, end in hidden_spans(raw, block.markdown):
+        raw = raw[:start] + re.sub(r"[^\n]", " ", raw[start:end]) + raw[end:]
+    return raw
 
 
 def _tokens(text: str, lang: Language) -> list[tuple[str, str, int]]:
