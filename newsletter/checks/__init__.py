@@ -108,9 +108,9 @@ class IssueReport:
 
 def families() -> list[ModuleType]:
     """Return the rule families in report order."""
-    from newsletter.checks import deliverability, editorial, images, links, mergetags
+    from newsletter.checks import compat, deliverability, editorial, images, links, mergetags
 
-    return [editorial, deliverability, links, images, mergetags]
+    return [editorial, deliverability, links, images, mergetags, compat]
 
 
 def rules() -> dict[str, Rule]:
