@@ -188,6 +188,8 @@ def _quotes(block: str, is_markdown: bool, lang: Language) -> tuple[str, list[tu
                 tokens.append(Token(kind, "", 0, content=part))
             spans.append((piece_start, piece_end, is_text))
         at = max(at, end)
+    if lang.unspaced_doubles is not None:  # no spaces to tell opening from closing: they alternate
+        _alternate(tokens, lang)
     state = SimpleNamespace(md=SimpleNamespace(options=SimpleNamespace(quotes=list(lang.quotes))))
     process_inlines(tokens, state)  # type: ignore[arg-type]
     fixed = "".join(token.content if token.type != "softbreak" else "\n" for token in tokens)
@@ -197,6 +199,20 @@ def _quotes(block: str, is_markdown: bool, lang: Language) -> tuple[str, list[tu
     notes = [(n, f"straight quotes → {lang.quotes[0].strip()}…{lang.quotes[1].strip()} and ’")
              for n, (a, b) in enumerate(zip(lines_before, lines_after, strict=True)) if a != b]
     return fixed, notes
+
+
+def _alternate(tokens: list[Token], lang: Language) -> None:
+    """Turn double quotes into opening and closing marks in turn, for scripts written without spaces."""
+    opening = True
+    for token in tokens:
+        if token.type != "text" or '"' not in token.content:
+            continue
+        parts = token.content.split('"')
+        out = [parts[0]]
+        for part in parts[1:]:
+            out += [lang.quotes[0] if opening else lang.quotes[1], part]
+            opening = not opening
+        token.content = "".join(out)
 
 
 def _apply(text: str, edits: list[tuple[int, int, str]]) -> str:

@@ -192,7 +192,7 @@ def hidden_spans(raw: str, markdown: bool = True) -> list[tuple[int, int]]:
 def count_words(text: str, language: str = "en") -> tuple[int, float]:
     """Return (words, minutes to read) of a text: spaced words, plus one per character of unspaced scripts."""
     unspaced = len(_UNSPACED.findall(text))
-    spaced = len(_UNSPACED.sub(" ", text).split())
+    spaced = sum(1 for word in _UNSPACED.sub(" ", text).split() if any(c.isalnum() for c in word))
     rate = CHARS_PER_MINUTE.get(language.split("-", 1)[0].casefold(), DEFAULT_CHARS_PER_MINUTE)
     return spaced + unspaced, spaced / WORDS_PER_MINUTE + unspaced / rate
 

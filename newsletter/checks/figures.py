@@ -38,6 +38,7 @@ class _Figure:
     context: frozenset[str]  # stems of the sentence's other words
     times: frozenset[str]  # the sentence's years, dates and time words
     changing: bool  # the sentence says the figure changed or compares it
+    phrase: frozenset[str]  # stems of the noun phrase the figure counts ("million dollars")
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,7 @@ def _conflict(seen: _Seen, figure: _Figure, block: Block, key: tuple[str, str]) 
         return False
     if first.times and figure.times and first.times != figure.times:
         return False
-    return bool((first.context & figure.context) - set(key))
+    return bool((first.context & figure.context) - set(key) - first.phrase - figure.phrase)
 
 
 def blank(block: Block) -> str:
@@ -119,7 +120,8 @@ def _figures(block: Block, lang: Language, stem: Callable[[str], str]) -> Iterat
         if not before or not after or before.casefold() in lang.detached:
             continue
         context, times, changing = sentences[i]
-        yield _Figure(value, number, before, after, offset, context, times, changing)
+        phrase = frozenset(stem(t[1].casefold()) for t in tokens[i + 1:i + 1 + MAX_SKIP] if t[0] == "word")
+        yield _Figure(value, number, before, after, offset, context, times, changing, phrase)
 
 
 def _sentences(tokens: list[tuple[str, str, int]], lang: Language,

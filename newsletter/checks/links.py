@@ -133,7 +133,8 @@ def _block_links(block: Block) -> Iterator[Link]:
             if child.markup == "autolink":
                 title = href
         elif child.type == "link_close" and href is not None:
-            yield Link(href, "".join(text).strip(), block.path, *_place(block, f"]({href}", 2, href), title)
+            line, column = _place(block, f"]({href}", 2, href)
+            yield Link(href, "".join(text).strip(), block.path, line, title, column=column)
             href = None
         elif child.type in {"text", "code_inline"}:
             if href is not None:
@@ -141,7 +142,8 @@ def _block_links(block: Block) -> Iterator[Link]:
             else:
                 for match in _BARE_URL.finditer(child.content):
                     url = match.group().rstrip(".,;:!?)’'")
-                    yield Link(url, url, block.path, *block.locate(url), kind="text")
+                    line, column = block.locate(url)
+                    yield Link(url, url, block.path, line, kind="text", column=column)
         elif child.type == "html_inline":
             yield from _html_links(block, child.content)
 
@@ -185,7 +187,8 @@ def _html_links(block: Block, html: str) -> Iterator[Link]:
     parser.feed(html)
     parser.close()
     for href, title, text in parser.links:
-        yield Link(href, text, block.path, *_place(block, f'href="{href}"', 6, href), title)
+        line, column = _place(block, f'href="{href}"', 6, href)
+        yield Link(href, text, block.path, line, title, column=column)
 
 
 def _static(link: Link) -> Iterator[Finding]:
