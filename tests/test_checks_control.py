@@ -185,7 +185,8 @@ def test_localised_figures(publication, run) -> None:
     apply(pub, {"ISSUE/04-case.txt": de.replace("1204", "1.205")})
     document, _ = check_json(run, pub)
     assert places(document, "editorial/conflicting-figures") == [("04-case.txt", 5)]
-    fr = "Titre\n\nLe concert a réuni 1\u202f204 spectateurs au port.\n\nAu port, le concert a réuni 1 204 spectateurs.\n"
+    fr = ("Titre\n\nLe concert a réuni 1\u202f204 spectateurs au port.\n\n"
+          "Au port, le concert a réuni 1 204 spectateurs.\n")
     apply(pub, {"newsletter.toml": lambda t: t.replace('language = "de"', 'language = "fr"'), "ISSUE/04-case.txt": fr})
     document, _ = check_json(run, pub)
     assert places(document, "editorial/conflicting-figures") == []

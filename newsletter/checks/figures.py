@@ -24,6 +24,14 @@ _STOPWORDS = frozenset(
      "der", "das", "au", "moins", "environ", "près", "de", "des", "plus", "et", "les", "unos", "unas", "casi",
      "más", "y", "los", "las"])
 _SENTENCE_END = frozenset(".!?。！？;")
+_INLINE_TAG = re.compile(r"</?(?:b|i|em|strong|span|u|small|mark|sup|sub|font)\b[^>]*>", re.IGNORECASE)
+# Words that start a sentence without naming anyone.
+_OPENERS = frozenset(["the", "a", "an", "in", "on", "at", "this", "that", "these", "those", "it", "its", "we", "our",
+                      "they", "their", "he", "she", "his", "her", "there", "but", "and", "however", "after",
+                      "before", "for", "of", "to", "by", "with", "from", "as", "so", "then", "now", "also", "some",
+                      "all", "both", "each", "every", "one", "two", "three", "about", "around", "over", "nearly",
+                      "since", "until", "when", "while", "if", "last", "next", "this", "der", "die", "das", "le",
+                      "la", "les", "el", "los"])
 
 
 @dataclass(frozen=True)
@@ -39,6 +47,7 @@ class _Figure:
     times: frozenset[str]  # the sentence's years, dates and time words
     changing: bool  # the sentence says the figure changed or compares it
     phrase: frozenset[str]  # stems of the noun phrase the figure counts ("million dollars")
+    names: frozenset[str] | None  # the sentence's capitalised names; None in a heading (all capitals)
 
 
 @dataclass(frozen=True)
@@ -82,14 +91,24 @@ def _conflict(seen: _Seen, figure: _Figure, block: Block, key: tuple[str, str]) 
         return False
     if first.times and figure.times and first.times != figure.times:
         return False
+    if first.names and figure.names and not first.names & figure.names:
+        return False  # "Acme hired 12 people" and "Globex hired 30 people": two subjects, two facts
     return bool((first.context & figure.context) - set(key) - first.phrase - figure.phrase)
 
 
 def blank(block: Block) -> str:
-    """Return the block's source with what readers do not read as prose blanked, offsets kept."""
+    """Return the block's source with what readers do not read as prose blanked, offsets kept.
+
+    Inline formatting tags and entities become spaces; anything else (a link's target, code, a URL, a tag
+    between two links) becomes a stop, so the words either side are not read as one phrase.
+    """
     raw = block.raw
     for start, end in hidden_spans(raw, block.markdown):
-        raw = raw[:start] + re.sub(r"[^\n]", " ", raw[start:end]) + raw[end:]
+        piece = raw[start:end]
+        blanks = re.sub(r"[^\n]", " ", piece)
+        if not _INLINE_TAG.fullmatch(piece) and not piece.startswith("&"):
+            blanks = "|" + blanks[1:]
+        raw = raw[:start] + blanks + raw[end:]
     return raw
 
 
@@ -99,7 +118,7 @@ def _tokens(text: str, lang: Language) -> list[tuple[str, str, int]]:
     figure = (rf"(?<![\w.,:/#@’'-])(?:\d{{1,3}}(?:[{groups}]\d{{3}})+|\d+)(?:{dec}\d+)?"
               rf"(?![^\W_]|[.,:’'/]\d|-\w)")
     pattern = re.compile(rf"(?P<num>{figure})|(?P<word>[^\W\d_][\w'’.-]*[^\W_]|[^\W\d_])"
-                         r"|(?P<stop>[.;:!?,()。！？；：，])|(?P<skip>\d[\w.,:-]*)")
+                         r"|(?P<stop>[.;:!?,()|。！？；：，])|(?P<skip>\d[\w.,:-]*)")
     return [(m.lastgroup or "", m.group(), m.start()) for m in pattern.finditer(text) if m.lastgroup != "skip"]
 
 
@@ -107,7 +126,8 @@ def _figures(block: Block, lang: Language, stem: Callable[[str], str]) -> Iterat
     """Yield the figures of a block that count something named by the words around them."""
     tokens = _tokens(blank(block), lang)
     sentences = _sentences(tokens, lang, stem)
-    heading = block.kind == "heading"
+    words = [t[1] for t in tokens if t[0] == "word" and len(t[1]) > 3]
+    heading = block.kind == "heading" or (bool(words) and sum(w[0].isupper() for w in words) >= 0.6 * len(words))
     for i, (kind, number, offset) in enumerate(tokens):
         if kind != "num":
             continue
@@ -119,25 +139,29 @@ def _figures(block: Block, lang: Language, stem: Callable[[str], str]) -> Iterat
         before, after = _neighbour(tokens, i, -1), _neighbour(tokens, i, 1)
         if not before or not after or before.casefold() in lang.detached:
             continue
-        context, times, changing = sentences[i]
+        context, times, changing, names = sentences[i]
         phrase = frozenset(stem(t[1].casefold()) for t in tokens[i + 1:i + 1 + MAX_SKIP] if t[0] == "word")
-        yield _Figure(value, number, before, after, offset, context, times, changing, phrase)
+        yield _Figure(value, number, before, after, offset, context, times, changing, phrase,
+                      None if heading else names)
 
 
 def _sentences(tokens: list[tuple[str, str, int]], lang: Language,
-               stem: Callable[[str], str]) -> dict[int, tuple[frozenset[str], frozenset[str], bool]]:
-    """Return, for each figure token, its sentence's content stems, time words and whether it speaks of change."""
-    out: dict[int, tuple[frozenset[str], frozenset[str], bool]] = {}
+               stem: Callable[[str], str]) -> dict[int, tuple[frozenset[str], frozenset[str], bool, frozenset[str]]]:
+    """Return, for each figure token, its sentence's content stems, time words, talk of change and names."""
+    out: dict[int, tuple[frozenset[str], frozenset[str], bool, frozenset[str]]] = {}
     start = 0
     for end in [*(i for i, t in enumerate(tokens) if t[0] == "stop" and t[1] in _SENTENCE_END), len(tokens)]:
-        words = [t[1].casefold() for t in tokens[start:end] if t[0] == "word"]
+        written = [t[1] for t in tokens[start:end] if t[0] == "word"]
+        words = [w.casefold() for w in written]
+        names = frozenset(w for w in written if w[:1].isupper() and w.casefold() not in _OPENERS
+                          and w.casefold() not in lang.dates)
         years = {t[1] for t in tokens[start:end] if t[0] == "num" and re.fullmatch(r"1[89]\d\d|20\d\d", t[1])}
         context = frozenset(stem(w) for w in words if w not in _STOPWORDS and w not in lang.dates)
         times = frozenset({w for w in words if w in lang.dates} | years)
         changing = any(w in lang.change for w in words)
         for i in range(start, end):
             if tokens[i][0] == "num":
-                out[i] = (context, times, changing)
+                out[i] = (context, times, changing, names)
         start = end + 1
     return out
 
