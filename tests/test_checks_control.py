@@ -253,7 +253,7 @@ def test_compat_lookup_is_exact_and_takes_the_latest_test() -> None:
     assert latest({"2007": "n", "2019": "y"}) == ("2019", "y")
     assert latest({"2019-10": "n", "16.47": "y", "16.80": "a"}) == ("16.80", "a")  # tested by version: data order
     assert latest({}) is None
-    feature = Feature("x", "x", {("outlook", "windows"): ("n", "2019")})
+    feature = Feature("x", "x", {"outlook": {"windows": {"2016": "y", "2019": "n"}}, "gmail": {}})
     assert feature.lacking(["outlook-windows", "gmail", "thunderbird"]) == ["Outlook (Windows, classic)"]
 
 

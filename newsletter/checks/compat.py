@@ -89,19 +89,25 @@ _IMAGE_TYPES = {".webp": "image-webp", ".svg": "image-svg", ".avif": "image-avif
 
 @dataclass(frozen=True)
 class Feature:
-    """One caniemail feature: its name, and each client's latest support value and test."""
+    """One caniemail feature: its name, and each client's tests as the data has them."""
 
     slug: str
     title: str
-    support: dict[tuple[str, str], tuple[str, str]]  # (family, platform): (support, tested)
+    stats: dict[str, object]  # family: {platform: {test: support}}
+
+    def support(self, family: str, platform: str) -> tuple[str, str] | None:
+        """Return (test, support) of the client's latest test, or None without data."""
+        platforms = self.stats.get(family)
+        tests = platforms.get(platform) if isinstance(platforms, dict) else None
+        return latest(tests) if isinstance(tests, dict) else None
 
     def lacking(self, clients: list[str]) -> list[str]:
         """Return the names of the clients whose latest test says the feature is not supported."""
         out = []
         for client in clients:
             family, platform, name = CLIENTS[client]
-            found = self.support.get((family, platform))
-            if found and found[0].startswith("n") and name not in out:
+            found = self.support(family, platform)
+            if found and found[1].startswith("n") and name not in out:
                 out.append(name)
         return out
 
@@ -140,22 +146,16 @@ def _clients(ctx: Context) -> tuple[list[str], list[Finding]]:
 
 @functools.cache
 def features() -> dict[str, Feature]:
-    """Return the caniemail features by slug, each with every client's latest test (read once)."""
+    """Return the caniemail features by slug (read once; each client's latest test is found when asked)."""
     try:
         raw = json.loads(DATA.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
     out: dict[str, Feature] = {}
     for item in raw.get("data", []) if isinstance(raw, dict) else []:
-        if not isinstance(item, dict) or not isinstance(item.get("stats"), dict):
-            continue
-        support = {}
-        for family, platforms in item["stats"].items():
-            for platform, tests in (platforms or {}).items() if isinstance(platforms, dict) else ():
-                found = latest(tests) if isinstance(tests, dict) else None
-                if found:
-                    support[family, platform] = (found[1], found[0])
-        out[str(item.get("slug", ""))] = Feature(str(item.get("slug", "")), str(item.get("title", "")), support)
+        if isinstance(item, dict) and isinstance(item.get("stats"), dict):
+            slug = str(item.get("slug", ""))
+            out[slug] = Feature(slug, str(item.get("title", "")), item["stats"])
     return out
 
 
