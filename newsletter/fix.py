@@ -21,6 +21,7 @@ from newsletter import markdown
 from newsletter.checks.context import CONTAINER, hidden_spans
 from newsletter.checks.editorial import doubled_words
 from newsletter.checks.language import Language, language
+from newsletter.errors import NewsletterError
 from newsletter.files import read_text
 from newsletter.writer import replace_file
 
@@ -70,7 +71,10 @@ def fix_files(paths: list[Path], language_of: Callable[[Path], str]) -> tuple[li
         if path.suffix == ".md" and _fingerprint(text) != _fingerprint(fixed):
             skipped.append(f"{path.name}: not fixed, the fixes would change its code or links")
             continue
-        replace_file(path, fixed.encode("utf-8"))
+        try:
+            replace_file(path, fixed.encode("utf-8"))
+        except OSError as exc:
+            raise NewsletterError(f"cannot write the fixes: {exc.strerror or exc}", path) from None
         changes += [Change(path, line, what) for line, what in made]
     return changes, skipped
 

@@ -108,9 +108,9 @@ class IssueReport:
 
 def families() -> list[ModuleType]:
     """Return the rule families in report order."""
-    from newsletter.checks import compat, deliverability, editorial, images, links, mergetags
+    from newsletter.checks import compat, deliverability, editorial, images, links, mergetags, placeholders
 
-    return [editorial, deliverability, links, images, mergetags, compat]
+    return [editorial, placeholders, deliverability, links, images, mergetags, compat]
 
 
 def rules() -> dict[str, Rule]:
