@@ -15,11 +15,12 @@ import yaml
 from newsletter import limits, markdown
 from newsletter.config import Settings
 from newsletter.errors import Collector, ContentError, NewsletterError, UsageError
-from newsletter.files import did_you_mean, key_line, parse_toml, read_text, special_kind, table_line
-from newsletter.images import ImageBudgetError, prepare_image
+from newsletter.files import did_you_mean, key_line, parse_toml, read_text, special_kind, string_line, table_line
+from newsletter.images import prepare_image
 from newsletter.links import add_utm, tag_links, utm_defaults
 from newsletter.mergetags import OPEN, mark_written, written
 from newsletter.model import KINDS, STATUSES, Image, Issue, Story
+from newsletter.strays import name_stray
 
 ISSUE_FILE = "issue.toml"
 ISSUE_KEYS = {"subject": str, "preheader": str, "date": dt.date, "number": int, "intro": str, "stories": list,
@@ -27,6 +28,7 @@ ISSUE_KEYS = {"subject": str, "preheader": str, "date": dt.date, "number": int, 
 STORY_KEYS = {"title", "byline", "image", "image_alt", "link", "kind"}
 IMAGE_TYPES = {".png", ".jpg", ".jpeg", ".gif", ".webp"}
 STORY_SUFFIXES = {".md", ".txt"}
+_CHECK_COMMENT = re.compile(r"\s*<!--\s*check:.*-->\s*")  # a .txt line only `newsletter check` reads
 # [^<>] keeps each try inside one tag: a long run of "<img " without ">" costs linear time, not quadratic.
 _RAW_IMG = re.compile(r"""<img\b[^<>]*?\bsrc\s*=\s*["']?([^"'\s<>]+)""", re.IGNORECASE)
 
@@ -112,7 +114,10 @@ def apply_meta(issue: Issue, meta: dict[str, Any], text: str, path: Path, found:
             found.error(f"`{key}` must be {kind}", path, line)
     subject = meta.get("subject")
     if subject is None:
-        found.error('missing `subject = "…"`: every issue needs a subject line', path)
+        typo = next((key for key in meta if key not in ISSUE_KEYS and did_you_mean(key, ["subject"])), None)
+        found.error('missing `subject = "…"`: every issue needs a subject line'
+                    + (f" (is `{typo}` meant to be `subject`?)" if typo else ""), path,
+                    key_line(text, "", typo) if typo else None)
     elif isinstance(subject, str) and not subject.strip():
         found.error("`subject` is empty: write the subject line readers see in their inbox", path,
                     key_line(text, "", "subject"))
@@ -121,8 +126,9 @@ def apply_meta(issue: Issue, meta: dict[str, Any], text: str, path: Path, found:
             found.error(f"`{key}` must be one line of text, without line breaks or control characters", path,
                         key_line(text, "", key))
     # The other values are set even when the subject is wrong, for `check`, which goes on after errors.
-    issue.subject = subject.strip() if isinstance(subject, str) else ""
-    issue.preheader = meta["preheader"].strip() if isinstance(meta.get("preheader"), str) else ""
+    # Merge tags in the subject and preheader are marked as in the body: each output fills or translates them.
+    issue.subject = mark_written(subject.strip()) if isinstance(subject, str) else ""
+    issue.preheader = mark_written(meta["preheader"].strip()) if isinstance(meta.get("preheader"), str) else ""
     issue.date = meta["date"] if isinstance(meta.get("date"), dt.date) else None
     issue.number = meta["number"] if isinstance(meta.get("number"), int) else None
     status = meta.get("status", "ready")
@@ -134,12 +140,12 @@ def apply_meta(issue: Issue, meta: dict[str, Any], text: str, path: Path, found:
                     key_line(text, "", "status"))
     intro = meta.get("intro")
     if isinstance(intro, str) and intro.strip():
-        intro = _readable(intro, path, _string_line(text, "intro"), found)
+        intro = limits.readable(intro, path, string_line(text, "intro"), found)
         issue.intro_source = intro
         try:
-            issue.intro_tokens = markdown.parse_written(intro)
-        except limits.TooDeep as exc:
-            found.error(f"`intro` {exc}", path, _string_line(text, "intro") + (exc.line or 0))
+            issue.intro_tokens = markdown.parse_written(intro, path, string_line(text, "intro"), "`intro`")
+        except ContentError as exc:
+            found.absorb(exc)
             return
         tag_links(issue.intro_tokens, utm_defaults(issue.settings.links, issue.slug))
         issue.intro_html = markdown.render(issue.intro_tokens)
@@ -159,6 +165,8 @@ def story_files(folder: Path, order: object = None, found: Collector | None = No
         if path.suffix.lower() not in STORY_SUFFIXES or path.name.startswith(("_", ".")) or not path.is_file():
             if found is not None and (kind := special_kind(path)):
                 found.warn(f"this is {kind}, not a regular file, so it is not read as a story", path)
+            elif found is not None:
+                name_stray(path, found, IMAGE_TYPES)
             continue
         if not path.resolve().is_relative_to(folder):
             if found is not None:
@@ -184,7 +192,7 @@ def story_files(folder: Path, order: object = None, found: Collector | None = No
 
 def load_story(path: Path, issue_dir: Path, settings: Settings, found: Collector) -> Story:
     """Load one .md or .txt story, recording problems on the collector."""
-    text = _readable(read_text(path), path, 1, found)
+    text = limits.readable(read_text(path), path, 1, found)
     if not text.strip():
         raise ContentError("the story is empty: write a headline and some text, or delete the file", path, 1)
     story = _load_txt(path, text) if path.suffix.lower() == ".txt" else _load_md(path, text, found)
@@ -203,7 +211,7 @@ def load_story(path: Path, issue_dir: Path, settings: Settings, found: Collector
 
 def _load_txt(path: Path, text: str) -> Story:
     """Read a .txt story: first non-empty line is the headline, blank lines separate paragraphs."""
-    lines = text.split("\n")
+    lines = ["" if _CHECK_COMMENT.fullmatch(line) else line for line in text.split("\n")]
     first = next(i for i, line in enumerate(lines) if line.strip())
     paragraphs: list[tuple[str, int]] = []
     block: list[str] = []
@@ -240,10 +248,7 @@ def _load_md(path: Path, text: str, found: Collector) -> Story:
     kind = values.get("kind", "story")
     story = Story(path=path, title=title, kind=kind, byline=values.get("byline", ""),
                   link=values.get("link", ""), source=source, body_line=body_line)
-    try:
-        story.tokens = markdown.parse_written(source)
-    except limits.TooDeep as exc:
-        raise ContentError(f"the story {exc}", path, body_line + (exc.line or 0)) from None
+    story.tokens = markdown.parse_written(source, path, body_line, "the story")
     if values.get("image"):
         story.image = Image(src=values["image"], alt=values.get("image_alt", ""), line=values.get("_image_line"))
     return story
@@ -272,13 +277,11 @@ def _front_matter(path: Path, front: str, found: Collector) -> dict[str, Any]:
             loader.dispose()
     except limits.TooDeep as exc:
         raise ContentError(f"invalid YAML front matter: {exc}", path, (exc.line or 0) + 2) from None
-    except ValueError as exc:  # a number too long to convert, say
-        raise ContentError(f"invalid YAML front matter: {exc}", path, 2) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 2 if mark else None
         raise ContentError(f"invalid YAML front matter: {exc.problem or exc}", path, line) from None
-    except yaml.YAMLError as exc:
+    except (yaml.YAMLError, ValueError) as exc:  # ValueError: a number too long to convert, say
         raise ContentError(f"invalid YAML front matter: {exc}", path, 2) from None
     if data is None:
         return {}
@@ -386,11 +389,8 @@ def _resolve_image(image: Image, story: Story, issue_dir: Path, settings: Settin
         return None
     try:
         prepared = prepare_image(target, settings.root, found)
-    except ContentError as exc:
+    except ContentError as exc:  # not a regular file, or over a size or pixel budget
         found.error(f"image {src!r}: {exc.message}", story.path, where)
-        return None
-    except ImageBudgetError as exc:
-        found.error(f"image {src!r} {exc}", story.path, where)
         return None
     except ValueError:
         found.error(f"image {src!r} cannot be read as an image; re-export it as PNG or JPEG",
@@ -406,22 +406,6 @@ def _resolve_image(image: Image, story: Story, issue_dir: Path, settings: Settin
     return Image(src=out_src, alt=image.alt, path=prepared.path, line=where,
                  width=prepared.width, height=prepared.height)
 
-
-
-def _readable(text: str, path: Path, first_line: int, found: Collector) -> str:
-    """Return text without control characters, warning at the line of the first one removed."""
-    text, removed = limits.drop_controls(text)
-    if removed:
-        line, message = limits.controls_message(removed, first_line)
-        found.warn(message, path, line)
-    return text
-
-
-def _string_line(text: str, key: str) -> int:
-    """Return the line where a TOML string value's text starts (the line after an opening triple quote)."""
-    line = key_line(text, "", key) or 1
-    raw = text.split("\n")[line - 1].rstrip()
-    return line + 1 if raw.endswith(('"""', "'''")) else line
 
 
 def _visible(text: str) -> bool:

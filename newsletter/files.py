@@ -163,6 +163,13 @@ def _key_lines(text: str) -> dict[tuple[str, str], int]:
     return lines
 
 
+def string_line(text: str, key: str) -> int:
+    """Return the line where a top-level TOML string's text starts (the line after an opening triple quote)."""
+    line = key_line(text, "", key) or 1
+    raw = text.split("\n")[line - 1].rstrip()
+    return line + 1 if raw.endswith(('"""', "'''")) else line
+
+
 def table_line(text: str, table: str) -> int | None:
     """Return the line of the `[table]` header."""
     return key_line(text, table, "")

@@ -43,7 +43,7 @@ class PreparedImage:
     height: int
 
 
-class ImageBudgetError(ValueError):
+class ImageBudgetError(ContentError):
     """Raised for an image too large to process; the message says how large and what to do."""
 
 
@@ -203,9 +203,7 @@ def _process(data: bytes) -> tuple[str, bytes, int, int]:
             img.load()
             return _still(img)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise ImageBudgetError(f"has too many pixels to process ({exc}); {_SMALLER}") from None
-    except ImageBudgetError:
-        raise
+        raise ImageBudgetError(f"too many pixels to process ({exc}); {_SMALLER}") from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
         raise ValueError(str(exc)) from None
 
@@ -218,12 +216,12 @@ def check_budget(size: tuple[int, int], frames: int) -> None:
     width, height = size
     pixels = width * height
     if frames <= 1 and pixels > limits.MAX_PIXELS:
-        raise ImageBudgetError(f"is {width}×{height} px ({pixels / 1e6:.0f} megapixels), more than the "
+        raise ImageBudgetError(f"{width}×{height} px ({pixels / 1e6:.0f} megapixels) is more than the "
                                f"{limits.MAX_PIXELS / 1e6:.0f} megapixels this tool processes; {_SMALLER}")
     if frames > 1 and pixels * frames > limits.MAX_FRAME_PIXELS:
         raise ImageBudgetError(
-            f"is an animation of {frames} frames of {width}×{height} px ({pixels * frames / 1e6:,.0f} million "
-            f"pixels in all), more than the {limits.MAX_FRAME_PIXELS / 1e6:.0f} million this tool processes; "
+            f"an animation of {frames} frames of {width}×{height} px ({pixels * frames / 1e6:,.0f} million "
+            f"pixels in all) is more than the {limits.MAX_FRAME_PIXELS / 1e6:.0f} million this tool processes; "
             "make it smaller or shorter (such as 600 px wide with fewer frames)")
 
 

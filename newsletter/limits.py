@@ -8,7 +8,11 @@ import unicodedata
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from markdown_it.token import Token
+
+    from newsletter.errors import Collector
 
 MAX_TEXT_BYTES = 512 << 10  # a story, issue.toml, newsletter.toml or template: 512 KiB (a long story is 50 KB)
 MAX_IMAGE_BYTES = 32 << 20  # an image file: 32 MiB
@@ -183,12 +187,15 @@ def _char_name(char: str) -> str:
                                                         else "noncharacter")
 
 
-def controls_message(removed: list[tuple[int, str]], first_line: int) -> tuple[int, str]:
-    """Return (1-based line, warning) for removed control characters; first_line is the text's first line."""
-    line, name = removed[0]
-    more = f" and {len(removed) - 1} more" if len(removed) > 1 else ""
-    return first_line + line, (f"removed an invisible control character ({name}){more}: it cannot appear in "
-                               "email; delete it from the file to silence this warning")
+def readable(text: str, path: Path, first_line: int, found: Collector) -> str:
+    """Return text without control characters, warning at the line of the first one removed."""
+    text, removed = drop_controls(text)
+    if removed:
+        line, name = removed[0]
+        more = f" and {len(removed) - 1} more" if len(removed) > 1 else ""
+        found.warn(f"removed an invisible control character ({name}){more}: it cannot appear in email; delete it "
+                   "from the file to silence this warning", path, first_line + line)
+    return text
 
 
 @functools.cache

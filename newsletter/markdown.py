@@ -12,10 +12,12 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from newsletter import limits, mergetags
+from newsletter.errors import ContentError
 from newsletter.mergetags import HOLD, OPEN
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+    from pathlib import Path
 
 # What raw HTML a story may carry; everything else is removed (tags keep their text).
 ALLOWED_TAGS = {
@@ -58,13 +60,17 @@ def parse(source: str) -> list[Token]:
 CODE = frozenset({"code_inline", "code_block", "fence"})
 
 
-def parse_written(source: str) -> list[Token]:
+def parse_written(source: str, path: Path, first_line: int, what: str) -> list[Token]:
     """Parse what a writer typed: its merge tags become markers, except inside code, where they stay text.
 
-    A tag written after a backslash (`\\{{ first_name }}`) is text too; Markdown drops the backslash.
+    A tag written after a backslash (`\\{{ first_name }}`) is text too; Markdown drops the backslash. Nesting
+    past the limits raises ContentError at `path` and the line (`first_line` is the source's first line).
     """
     held_source, held = mergetags.hold(source)
-    tokens = parse(held_source)
+    try:
+        tokens = parse(held_source)
+    except limits.TooDeep as exc:
+        raise ContentError(f"{what} {exc}", path, first_line + (exc.line or 0)) from None
     if held:
         for token in _every(tokens):
             code = token.type in CODE

@@ -13,6 +13,7 @@ from newsletter import markdown
 from newsletter.checks import Finding, Rule
 from newsletter.checks.context import Context
 from newsletter.content import peek
+from newsletter.files import string_line
 from newsletter.mergetags import MARKED, OPEN, TAGS, URL_TAGS, WRITTEN, escaped, marked_url_ok, url_scheme_ok
 
 if TYPE_CHECKING:
@@ -54,8 +55,7 @@ def check(ctx: Context) -> Iterator[Finding]:
         line = ctx.meta_line(key)
         if not isinstance(value, str) or line is None:
             continue
-        raw = ctx.lines(ctx.meta_path)[line - 1]
-        first = line + 1 if raw.rstrip().endswith(('"""', "'''")) else line  # a multi-line string
+        first = string_line("\n".join(ctx.lines(ctx.meta_path)), key)  # after a triple quote
         literal = _literal(value, first) if key == "intro" else {}
         intro_line = first if key == "intro" else intro_line
         for offset, text in enumerate(value.split("\n")):

@@ -61,7 +61,7 @@ def built(tmp_path: Path) -> Path:
     pub = tmp_path / "pub"
     shutil.copytree(FIXTURES / "basic", pub)
     assert _cli(pub, "build", A).returncode == 0
-    assert _cli(pub, "export", A, "--to", "eml").returncode == 0
+    assert _cli(pub, "export", A, "--to", "eml", "--force").returncode == 0  # the fixture has a check error
     assert (pub / "dist" / A / "export" / "eml").is_dir()
     return pub
 
@@ -161,7 +161,8 @@ def test_an_unwritable_output_folder_is_named_with_what_to_do(publication, run, 
     """dist/ (and an export folder) that cannot be written: which folder, why, what to do; no traceback."""
     pub = publication()
     assert run("build", cwd=pub).exit_code == 0
-    for folder, args in ((pub / "dist", ("build",)), (pub / "dist" / A / "export", ("export", A, "--to", "eml"))):
+    for folder, args in ((pub / "dist", ("build",)),
+                         (pub / "dist" / A / "export", ("export", A, "--to", "eml", "--force"))):
         with monkeypatch.context() as patch:
             _refuse_writes_under(patch, folder, code)
             result = run(*args, cwd=pub)
