@@ -84,9 +84,10 @@ def load_issue(settings: Settings, folder: Path) -> Issue:
     if meta_text and not found.errors:
         apply_meta(issue, meta, meta_text, meta_path, found)
     order = meta.get("stories")
+    utm = utm_defaults(settings.links, issue.slug, issue.number, issue.date)
     for path in story_files(folder, order, found, (meta_path, key_line(meta_text, "", "stories"))):
         try:
-            issue.stories.append(load_story(path, issue.path, settings, found))
+            issue.stories.append(load_story(path, issue.path, settings, found, utm))
         except NewsletterError as exc:
             found.absorb(exc)
     if not issue.stories and not found.errors:
@@ -135,7 +136,7 @@ def apply_meta(issue: Issue, meta: dict[str, Any], text: str, path: Path, found:
     if isinstance(intro, str) and intro.strip():
         issue.intro_source = intro
         issue.intro_tokens = markdown.parse(mark_written(intro))
-        tag_links(issue.intro_tokens, utm_defaults(issue.settings.links, issue.slug))
+        tag_links(issue.intro_tokens, utm_defaults(issue.settings.links, issue.slug, issue.number, issue.date))
         issue.intro_html = markdown.render(issue.intro_tokens)
 
 
@@ -174,8 +175,9 @@ def story_files(folder: Path, order: object = None, found: Collector | None = No
     return chosen if found is not None else (chosen or present)
 
 
-def load_story(path: Path, issue_dir: Path, settings: Settings, found: Collector) -> Story:
-    """Load one .md or .txt story, recording problems on the collector."""
+def load_story(path: Path, issue_dir: Path, settings: Settings, found: Collector,
+               utm: dict[str, str] | None = None) -> Story:
+    """Load one .md or .txt story, recording problems on the collector; `utm`: the issue's UTM defaults."""
     text = read_text(path)
     if not text.strip():
         raise ContentError("the story is empty: write a headline and some text, or delete the file", path, 1)
@@ -186,7 +188,10 @@ def load_story(path: Path, issue_dir: Path, settings: Settings, found: Collector
     _resolve_images(story, issue_dir, settings, found)
     if not story.source.strip() and story.image is None:
         found.error("the story has a title but no text: write the story or delete the file", path, 1)
-    utm = utm_defaults(settings.links, issue_dir.name)
+    if utm is None:
+        number, date = peek(issue_dir, "number"), peek(issue_dir, "date")
+        utm = utm_defaults(settings.links, issue_dir.name, number if isinstance(number, int) else None,
+                           date if isinstance(date, dt.date) else None)
     tag_links(story.tokens, utm)
     story.link = add_utm(story.link, utm)
     story.html = markdown.render(story.tokens)

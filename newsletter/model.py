@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
     from newsletter.config import Settings
 
-KINDS = ("lead", "story", "brief", "quote", "sponsor")
+KINDS = ("lead", "story", "brief", "quote", "sponsor", "digest")
 STATUSES = ("draft", "ready", "sent")  # issue.toml `status`; an issue without it is ready
 
 
