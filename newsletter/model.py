@@ -33,6 +33,8 @@ class Image:
     line: int | None = None
     width: int | None = None
     height: int | None = None
+    caption: str = ""  # shown under the image: front matter `image_caption` or a Markdown image's title
+    credit: str = ""  # front matter `image_credit`, after the caption
 
     @property
     def is_local(self) -> bool:

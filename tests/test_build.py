@@ -44,9 +44,11 @@ def test_theme_css_is_inlined_and_mjml_head_styles_survive(publication, run):
     pub = publication()
     assert run("build", cwd=pub).exit_code == 0
     html = (built(pub) / "email.html").read_text()
-    assert re.search(r'<a [^>]*href="https://fixture.example.org/stalls"[^>]*style="[^"]*color:#0b57d0', html)
+    assert re.search(r'<a href="https://fixture.example.org/stalls">', html), "body links: no inline style"
     assert re.search(r'class="nl-name" style=[^>]*font-size:30px', html)
     head = html.split("</head>", 1)[0]
+    assert ".nl-text a { color: #0b57d0; text-decoration: underline; }" in head, "links styled from <head>"
+    assert "letter-spacing: -0.5px" not in head, "the inlined theme CSS is not repeated in <head>"
     assert "@media only screen and (min-width:480px)" in head, "MJML's responsive media query"
     assert "#outlook a" in head, "MJML's client hacks"
     assert "prefers-color-scheme: dark" in head

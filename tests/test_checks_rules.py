@@ -135,8 +135,8 @@ CASES = [
     Case("deliverability/no-unsubscribe-link", {"templates/footer.mjml": FOOTER.format("Thanks for reading")},
          ("footer.mjml", None),
          {"templates/footer.mjml": FOOTER.format("<a href=\"{{ tag('unsubscribe_url') }}\">Unsubscribe</a>")}),
-    Case("deliverability/near-gmail-clipping", big_issue(20), ("issue.toml", None), big_issue(16)),
-    Case("deliverability/gmail-clipping", big_issue(26), ("issue.toml", None), big_issue(20)),
+    Case("deliverability/near-gmail-clipping", big_issue(36), ("issue.toml", None), big_issue(32)),
+    Case("deliverability/gmail-clipping", big_issue(42), ("issue.toml", None), big_issue(36)),
     Case("deliverability/image-heavy", {"ISSUE/images/boat.png": png(552, 1400)}, ("01-ferry.md", 4),
          {"ISSUE/images/boat.png": png(552, 200)}),
     # links
