@@ -24,7 +24,7 @@ from newsletter.model import KINDS, STATUSES, Image, Issue, Story
 ISSUE_FILE = "issue.toml"
 ISSUE_KEYS = {"subject": str, "preheader": str, "date": dt.date, "number": int, "intro": str, "stories": list,
               "status": str}
-STORY_KEYS = {"title", "byline", "image", "image_alt", "link", "kind"}
+STORY_KEYS = {"title", "byline", "image", "image_alt", "image_caption", "image_credit", "link", "kind"}
 IMAGE_TYPES = {".png", ".jpg", ".jpeg", ".gif", ".webp"}
 STORY_SUFFIXES = {".md", ".txt"}
 _RAW_IMG = re.compile(r"""<img\b[^>]*?\bsrc\s*=\s*["']?([^"'\s>]+)""", re.IGNORECASE)
@@ -239,7 +239,11 @@ def _load_md(path: Path, text: str, found: Collector) -> Story:
                   link=values.get("link", ""), source=source, body_line=body_line)
     story.tokens = markdown.parse(mark_written(source))
     if values.get("image"):
-        story.image = Image(src=values["image"], alt=values.get("image_alt", ""), line=values.get("_image_line"))
+        story.image = Image(src=values["image"], alt=values.get("image_alt", ""), line=values.get("_image_line"),
+                            caption=values.get("image_caption", ""), credit=values.get("image_credit", ""))
+    elif values.get("image_caption") or values.get("image_credit"):
+        found.warn("`image_caption`/`image_credit` need an `image:` to go under; add one or move the caption into "
+                   'the Markdown image\'s title, ![alt](images/x.jpg "Caption")', path, 2)
     return story
 
 
@@ -318,7 +322,9 @@ def _resolve_images(story: Story, issue_dir: Path, settings: Settings, found: Co
         src = unquote(str(token.attrGet("src") or ""))  # markdown-it percent-encodes spaces and non-ASCII
         alt = token.content or "".join(c.content for c in token.children or ())
         where = story.body_line + line if line is not None else None
-        image = _resolve_image(Image(src=src, alt=alt, line=where), story, issue_dir, settings, found)
+        caption = str(token.attrGet("title") or "")  # a Markdown image's title is its caption
+        image = _resolve_image(Image(src=src, alt=alt, line=where, caption=caption), story, issue_dir, settings,
+                               found)
         if image is None:
             continue
         story.images.append(image)
@@ -374,15 +380,15 @@ def _resolve_image(image: Image, story: Story, issue_dir: Path, settings: Settin
         found.error(f"image {src!r} cannot be read as an image; re-export it as PNG or JPEG",
                     story.path, where)
         return None
-    base = settings.images.base_url.rstrip("/")
-    out_src = f"{base}/{story.path.parent.name}/images/{prepared.name}" if base else f"images/{prepared.name}"
+    # Always the local file: email.html and the preview show it; exports point it at [images] base_url.
+    out_src = f"images/{prepared.name}"
     note = "local images keep relative paths (images/…)"
-    if not base and not any(w.message.startswith(note) for w in found.warnings):
+    if not settings.images.base_url and not any(w.message.startswith(note) for w in found.warnings):
         found.warn(f"{note}: exports to hosted platforms (Mailchimp, Kit, Brevo, Buttondown, listmonk, Ghost, "
                    "SendGrid, Postmark, Mailgun, SES) need absolute URLs; set [images] base_url, for example to "
                    "the publication url where `newsletter archive` puts them", settings.path)
     return Image(src=out_src, alt=image.alt, path=prepared.path, line=where,
-                 width=prepared.width, height=prepared.height)
+                 width=prepared.width, height=prepared.height, caption=image.caption, credit=image.credit)
 
 
 

@@ -169,6 +169,17 @@ CASES = [
          {"ISSUE/images/boat.png": png(300, 300, noise=True)}),
     Case("accessibility/low-contrast", {"newsletter.toml": set_key("font_size", '17\ntext_color = "#999999"')},
          ("newsletter.toml", 13), {"newsletter.toml": set_key("font_size", '17\ntext_color = "#595959"')}),
+    Case("accessibility/low-contrast", {"newsletter.toml": set_key("font_size", '17\ndark_muted_color = "#555555"')},
+         ("newsletter.toml", 13), {"newsletter.toml": set_key("font_size", '17\ndark_muted_color = "#8b949e"')}),
+    Case("accessibility/low-contrast", {"templates/inline.css": ".nl-text h3 { color: #bbbbbb; }\n",
+                                        "ISSUE/04-case.md": md("Text.\n\n### A pale heading\n\nMore.")},
+         ("04-case.md", 5), {"templates/inline.css": ".nl-text h3 { color: #555555; }\n",
+                             "ISSUE/04-case.md": md("Text.\n\n### A dark heading\n\nMore.")}),
+    Case("accessibility/wide-table",
+         {"ISSUE/04-case.md": md("| Sailing | Departure | Passengers | Vehicles | Cancellations | Internationalisation |\n"
+                                 "|---|---|---|---|---|---|\n| a | b | c | d | e | f |")}, ("04-case.md", 3),
+         {"ISSUE/04-case.md": md("| Country | Count | Flag |\n|---|---:|---|\n"
+                                 "| Liechtenstein | 1,204 | a long sentence that wraps in its cell without trouble |")}),
     Case("accessibility/small-text", {"newsletter.toml": set_key("font_size", "12")}, ("newsletter.toml", 12),
          {"newsletter.toml": set_key("font_size", "14")}),
     Case("accessibility/no-lang", {"newsletter.toml": set_key("language", '""')}, ("newsletter.toml", 9),

@@ -149,15 +149,24 @@ def test_the_cache_is_keyed_by_the_processing_settings(pub, run, monkeypatch):
     assert built_images(pub)["tiny"].name != before
 
 
-def test_base_url_makes_image_urls_absolute(pub, run):
+def test_base_url_makes_image_urls_absolute_in_exports_only(pub, run):
+    """The build (and so the preview) shows the local files; exports get the hosted URLs."""
+    from newsletter.build import build_issue
+    from newsletter.config import load_settings
+    from newsletter.exporters.common import hosted_images
+
     config = pub / "newsletter.toml"
     config.write_text(config.read_text() + '\n[images]\nbase_url = "https://cdn.example.org/letter/"\n')
     result = run("build", cwd=pub)
     assert result.exit_code == 0, result.output
     html = (pub / "dist" / SPRING / "email.html").read_text()
     photo = built_images(pub)["photo"].name
-    assert f'src="https://cdn.example.org/letter/{SPRING}/images/{photo}"' in img_tag(html, "A red and blue photo")
+    assert f'src="images/{photo}"' in img_tag(html, "A red and blue photo")
+    assert (pub / "dist" / SPRING / "images" / photo).is_file()
     assert "local images keep relative paths" not in result.stderr
+    rendered = build_issue(load_settings(pub), pub / "issues" / SPRING)
+    exported = hosted_images(rendered, rendered.html)
+    assert f'src="https://cdn.example.org/letter/{SPRING}/images/{photo}"' in img_tag(exported, "A red and blue photo")
 
 
 def test_images_outside_the_issue_are_refused_with_their_line(pub, run):
