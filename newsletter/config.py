@@ -35,6 +35,7 @@ class Theme:
     """The [theme] table: colours, fonts and logo of the default theme."""
 
     logo: str = ""
+    logo_dark: str = ""
     logo_width: int = 160
     font_family: str = "Georgia, 'Times New Roman', serif"
     heading_font_family: str = "-apple-system, 'Segoe UI', Helvetica, Arial, sans-serif"

@@ -83,6 +83,7 @@ def load_issue(settings: Settings, folder: Path) -> Issue:
     issue = Issue(settings=settings, path=folder.resolve(), subject="")
     if meta_text and not found.errors:
         apply_meta(issue, meta, meta_text, meta_path, found)
+    issue.logo, issue.logo_dark = (_resolve_logo(settings, key, found) for key in ("logo", "logo_dark"))
     order = meta.get("stories")
     utm = utm_defaults(settings.links, issue.slug, issue.number, issue.date)
     for path in story_files(folder, order, found, (meta_path, key_line(meta_text, "", "stories"))):
@@ -342,6 +343,9 @@ def _resolve_image(image: Image, story: Story, issue_dir: Path, settings: Settin
     such as `assets/logo.png` falls back to it when the issue has no such file); nothing else.
     """
     src = image.src.strip()
+    if src.startswith("http://"):
+        found.warn(f"image {src!r} is loaded over plain http, which mail clients block or flag; use https://",
+                   story.path, image.line)
     if src.startswith(("http://", "https://")):
         return image
     where = image.line
@@ -390,6 +394,38 @@ def _resolve_image(image: Image, story: Story, issue_dir: Path, settings: Settin
     return Image(src=out_src, alt=image.alt, path=prepared.path, line=where,
                  width=prepared.width, height=prepared.height, caption=image.caption, credit=image.credit)
 
+
+
+def _resolve_logo(settings: Settings, key: str, found: Collector) -> Image | None:
+    """Return [theme] logo or logo_dark as an image (a local file processed like a story's), or None."""
+    src = str(getattr(settings.theme, key)).strip()
+    if not src:
+        return None
+    line = key_line(read_text(settings.path), "theme", key)
+    alt = settings.publication.name
+    if src.startswith("http://"):
+        found.warn(f"[theme] {key} {src!r} is loaded over plain http, which mail clients block or flag; use "
+                   "https:// or a file in the publication (assets/logo.png)", settings.path, line)
+    if src.startswith(("http://", "https://")):
+        return Image(src=src, alt=alt, line=line)
+    target = (settings.root / src).resolve()
+    where = f"[theme] {key} {src!r}"
+    if Path(src).is_absolute() or ":" in src or not target.is_relative_to(settings.root):
+        found.error(f"{where} is outside the publication; put the file in its assets/ folder and write "
+                    f'`{key} = "assets/{Path(src).name}"`', settings.path, line)
+    elif not target.is_file():
+        found.error(f"{where} not found (the path is relative to the folder of newsletter.toml)", settings.path, line)
+    elif target.suffix.lower() not in IMAGE_TYPES:
+        found.error(f"{where} is not a PNG, JPEG, GIF or WebP file", settings.path, line)
+    else:
+        try:
+            prepared = prepare_image(target, settings.root)
+        except ValueError:
+            found.error(f"{where} cannot be read as an image; re-export it as PNG", settings.path, line)
+            return None
+        return Image(src=f"images/{prepared.name}", alt=alt, path=prepared.path, line=line,
+                     width=prepared.width, height=prepared.height)
+    return None
 
 
 def _visible(text: str) -> bool:

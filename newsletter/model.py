@@ -85,6 +85,8 @@ class Issue:
     intro_source: str = ""
     stories: list[Story] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    logo: Image | None = None  # [theme] logo, processed when local
+    logo_dark: Image | None = None  # [theme] logo_dark, shown instead in dark mode
 
     @property
     def slug(self) -> str:
@@ -98,8 +100,9 @@ class Issue:
 
     @property
     def images(self) -> list[Image]:
-        """Return every image the stories use, in order."""
-        return [image for story in self.stories for image in story.images]
+        """Return every image the email uses: the stories' in order, then the logos."""
+        logos = [logo for logo in (self.logo, self.logo_dark) if logo is not None]
+        return [image for story in self.stories for image in story.images] + logos
 
 
 @dataclass

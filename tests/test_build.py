@@ -169,7 +169,7 @@ def test_logo_is_shown_when_configured(publication, run):
     config.write_text(config.read_text() + '\n[theme]\nlogo = "https://fixture.example.org/logo.png"\n')
     assert run("build", cwd=pub).exit_code == 0
     html = (built(pub) / "email.html").read_text()
-    assert re.search(r'<img [^>]*alt="Fixture Weekly"[^>]*src="https://fixture.example.org/logo.png"', html)
+    assert re.search(r'<img [^>]*src="https://fixture.example.org/logo.png" alt="Fixture Weekly"', html)
 
 
 def test_init_then_build_works(run, tmp_path):

@@ -230,3 +230,76 @@ def test_theme_fixture_passes_the_reference_mjml_and_html_validate(mjml_validato
     result = node(str(MJML_DIR / "html_validate.mjs"), *files)
     reports = [json.loads(line) for line in result.stdout.splitlines()]
     assert result.returncode == 0 and all(r["errors"] == [] for r in reports), reports
+
+
+def logo_pub(publication, settings: str) -> Path:
+    """Return a copy of the basic fixture with a 1000x250 logo (and a white one) in assets/ and [theme] settings."""
+    from PIL import Image
+
+    pub = publication()
+    (pub / "assets").mkdir()
+    Image.new("RGB", (1000, 250), (20, 60, 120)).save(pub / "assets" / "logo.png")
+    Image.new("RGB", (1000, 250), (240, 240, 240)).save(pub / "assets" / "logo-dark.png")
+    config = pub / "newsletter.toml"
+    config.write_text(config.read_text() + f"\n[theme]\n{settings}\n")
+    return pub
+
+
+@pytest.mark.browser
+def test_a_local_logo_is_processed_and_the_dark_logo_shows_in_dark_mode(browser, publication, run):
+    pub = logo_pub(publication, 'logo = "assets/logo.png"\nlogo_dark = "assets/logo-dark.png"\nlogo_width = 200')
+    result = run("build", cwd=pub)
+    assert result.exit_code == 0, result.output
+    out = pub / "dist" / "2024-05-01-spring"
+    html = (out / "email.html").read_text()
+    names = re.findall(r'<img class="nl-logo[^"]*" src="images/([0-9a-f]{12}-logo(?:-dark)?\.png)" alt="Fixture Weekly" '
+                       r'width="200" height="50"', html)
+    assert len(names) == 2 and all((out / "images" / name).is_file() for name in names)
+    shown = {}
+    for dark in (False, True):
+        page = open_page(browser, out / "email.html", 375, dark=dark)
+        shown[dark] = page.evaluate("[...document.querySelectorAll('img.nl-logo')].filter(i => i.offsetHeight > 0)"
+                                    ".map(i => i.getAttribute('src'))")
+        page.close()
+    assert shown[False] == [f"images/{names[0]}"] and shown[True] == [f"images/{names[1]}"]
+
+
+@pytest.mark.parametrize(("setting", "message"), [
+    ('logo = "assets/missing.png"', "[theme] logo 'assets/missing.png' not found"),
+    ('logo = "../outside.png"', "[theme] logo '../outside.png' is outside the publication"),
+    ('logo_dark = "assets/notes.txt"', "[theme] logo_dark 'assets/notes.txt' is not a PNG, JPEG, GIF or WebP"),
+])
+def test_a_bad_local_logo_is_refused_with_its_line(publication, run, setting, message):
+    pub = logo_pub(publication, setting)
+    (pub / "assets" / "notes.txt").write_text("not an image")
+    (pub.parent / "outside.png").write_bytes((pub / "assets" / "logo.png").read_bytes())
+    result = run("build", cwd=pub)
+    line = pub.joinpath("newsletter.toml").read_text().split("\n").index(setting) + 1
+    assert result.exit_code == 1 and f"newsletter.toml:{line}: {message}" in result.output, result.output
+    assert "Traceback" not in result.output
+
+
+def test_plain_http_assets_are_warned_about(publication, run):
+    pub = logo_pub(publication, 'logo = "http://fixture.example.org/logo.png"')
+    story = pub / "issues" / "2024-05-01-spring" / "02-markets.md"
+    story.write_text(story.read_text() + "\n![A stall](http://fixture.example.org/stall.png)\n")
+    result = run("build", cwd=pub)
+    assert result.exit_code == 0
+    assert "logo 'http://fixture.example.org/logo.png' is loaded over plain http" in result.output
+    assert "02-markets.md:7: warning: image 'http://fixture.example.org/stall.png' is loaded over plain http" in \
+        result.output
+
+
+def test_noscript_wrappers_are_unwrapped_in_html_and_text(publication, run):
+    pub = publication()
+    story = pub / "issues" / "2024-05-01-spring" / "02-markets.md"
+    story.write_text(story.read_text() + '\n<noscript><img src="https://fixture.example.org/pier.jpg" alt="The pier '
+                     'at dawn"></noscript>\n\nAn inline <noscript><b>fallback</b></noscript> here.\n')
+    assert run("build", cwd=pub).exit_code == 0
+    out = pub / "dist" / "2024-05-01-spring"
+    html, text = (out / "email.html").read_text(), (out / "email.txt").read_text()
+    body = html.split("<body", 1)[1]
+    assert "noscript" not in body.lower() and "&lt;img" not in body and "&lt;b&gt;" not in body
+    assert re.search(r'<img src="https://fixture.example.org/pier.jpg" alt="The pier at dawn"', html)
+    assert "<b>fallback</b>" in html
+    assert "[Image: The pier at dawn]" in text and "An inline fallback here." in text and "<" not in text

@@ -168,7 +168,7 @@ def _costs(parts: SizeBreakdown) -> str:
 
 def _image_share(ctx: Context) -> Iterator[Finding]:
     """Check images do not take most of the email's area (text area estimated from the word count)."""
-    sized = [img for img in ctx.issue.images if img.width and img.height]
+    sized = [img for story in ctx.issue.stories for img in story.images if img.width and img.height]
     if not sized:
         return
     image_area = sum((img.width or 0) * (img.height or 0) for img in sized)

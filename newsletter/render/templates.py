@@ -119,9 +119,20 @@ def context(issue: Issue, logo_src: str = "") -> dict[str, Any]:
             "intro": Markup(email_markup(issue.intro_html)),
         },
         "stories": stories,
-        "logo_src": logo_src,
+        "logo_src": issue.logo.src if issue.logo else logo_src,
+        "logo": _logo(issue.logo, settings.theme.logo_width),
+        "logo_dark": _logo(issue.logo_dark, settings.theme.logo_width),
         "preheader_spacer": PREHEADER_SPACER,
     }
+
+
+def _logo(image: Any, width: int) -> dict[str, Any] | None:
+    """Return a logo's src, alt and size at the theme's logo width (never wider than the file)."""
+    if image is None:
+        return None
+    shown = min(width, image.width) if image.width else width
+    height = round(image.height * shown / image.width) if image.width and image.height else ""
+    return {"src": image.src, "alt": image.alt, "width": shown, "height": height}
 
 
 def _remote(image: Any) -> Any:
