@@ -252,8 +252,8 @@ def test_a_local_logo_is_processed_and_the_dark_logo_shows_in_dark_mode(browser,
     assert result.exit_code == 0, result.output
     out = pub / "dist" / "2024-05-01-spring"
     html = (out / "email.html").read_text()
-    names = re.findall(r'<img class="nl-logo[^"]*" src="images/([0-9a-f]{12}-logo(?:-dark)?\.png)" alt="Fixture Weekly" '
-                       r'width="200" height="50"', html)
+    names = re.findall(r'<img class="nl-logo[^"]*" src="images/([0-9a-f]{12}-logo(?:-dark)?\.png)" '
+                       r'alt="Fixture Weekly" width="200" height="50"', html)
     assert len(names) == 2 and all((out / "images" / name).is_file() for name in names)
     shown = {}
     for dark in (False, True):

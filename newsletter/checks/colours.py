@@ -13,6 +13,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+# Imported with the check rules, which `build` loads while the CSS is being inlined, not when a rule runs.
+import lxml.html
+from cssselect import GenericTranslator, SelectorError, parse
+
 _COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
 _DECLARATION = re.compile(r"([\w-]+)\s*:\s*([^;]+)")
 _HEX = re.compile(r"#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})\b")
@@ -50,12 +54,14 @@ class Styled:
 
 def styled_text(html: str) -> Iterator[Styled]:
     """Yield every visible element with text of its own, once per mode (light, dark)."""
-    import lxml.html
-
     document = lxml.html.document_fromstring(html)
     sheets = "\n".join(style.text or "" for style in document.iter("style"))
+    light = _rules(sheets, dark=False)
+    dark = [rule for rule in _rules(sheets, dark=True) if rule not in light]
+    matched = _matching_rules(document, light + dark)
     for mode in MODES:
-        rules = _matching_rules(document, _rules(sheets, dark=mode == "dark"))
+        allowed = set(range(len(light) + (len(dark) if mode == "dark" else 0)))
+        rules = {element: [m for m in found if m[1] in allowed] for element, found in matched.items()}
         yield from _walk(document, rules, mode, {"color": "#000000", "background-color": "#ffffff",
                                                  "font-size": "16px", "font-weight": "400"})
 
@@ -80,7 +86,7 @@ def _rules(css: str, dark: bool) -> list[tuple[str, dict[str, tuple[str, bool]]]
         if end < 0:
             return out
         declarations = _declarations(css[brace + 1:end])
-        if declarations:
+        if declarations.keys() & {"color", "background-color", "background", "display"}:
             out += [(selector.strip(), declarations) for selector in head.split(",") if selector.strip()]
         position = end + 1
 
@@ -120,9 +126,7 @@ def _declarations(body: str) -> dict[str, tuple[str, bool]]:
 
 
 def _matching_rules(document: Any, rules: list[tuple[str, dict[str, tuple[str, bool]]]]) -> dict[Any, list]:
-    """Return element -> [(important, specificity, order, declarations)] for every rule that matches it."""
-    from cssselect import GenericTranslator, SelectorError, parse
-
+    """Return element -> [(specificity, order, declarations)] for every rule that matches it."""
     translator = GenericTranslator()
     found: dict[Any, list] = {}
     for order, (selector, declarations) in enumerate(rules):
