@@ -12,7 +12,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from benchmarks.common import median_seconds, run
+from benchmarks.common import CONFIG, median_seconds, run
 
 SECTIONS = ("News", "Releases", "Articles", "Tutorials", "Talks", "Podcasts", "Tools", "Libraries", "Security",
             "Performance", "Web", "Data", "Testing", "Databases", "Operations", "Cloud", "Mobile", "Design",
@@ -32,12 +32,7 @@ def make_digest(root: Path, links: int = LINKS, utm: bool = True) -> Path:
     """Write a publication with one digest issue of len(SECTIONS) sections and `links` links; return its root."""
     root.mkdir(parents=True, exist_ok=True)
     tracking = '\n[links]\nutm_source = "bench-weekly"\nutm_medium = "email"\n' if utm else ""
-    (root / "newsletter.toml").write_text(
-        '[publication]\nname = "Bench Weekly"\nurl = "https://bench.example.org"\n'
-        'subscribe_url = "https://bench.example.org/subscribe"\n'
-        'unsubscribe_url = "https://bench.example.org/unsubscribe"\n'
-        'from_email = "editor@bench.example.org"\npostal_address = "1 Bench Road, Benchtown"\n' + tracking
-    )
+    (root / "newsletter.toml").write_text(CONFIG + tracking)
     folder = root / "issues" / "2024-03-02-weekly-112"
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "issue.toml").write_text(

@@ -13,11 +13,12 @@ from click.testing import CliRunner
 
 from benchmarks.digest import make_digest
 from newsletter.cli import cli
+from tests import test_render
 from tests.axe_helpers import axe_violations, describe
 from tests.conftest import ARTIFACTS, FIXTURES, MJML_DIR, PROJECT, missing_tool, node
-from tests.test_render import CHROMIUM_ARGS
 
 WIDTHS = (320, 375, 600)
+browser = test_render.browser  # the same module-scoped Playwright Chromium fixture
 THEME = "2024-09-07-harbour"
 DIGEST = "2024-03-02-weekly-112"
 
@@ -42,16 +43,6 @@ def emails(tmp_path_factory) -> dict[str, Path]:
         for html in build(root, work / f"out-{name}"):
             found[html.parent.name] = html
     return found
-
-
-@pytest.fixture(scope="module")
-def browser(chromium):
-    """Return a Playwright browser on Debian's chromium."""
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 def open_page(browser, html: Path, width: int, *, dark: bool = False, images: bool = True, styles: bool = True):
