@@ -83,6 +83,17 @@ class ImageOptions:
 
 
 @dataclass(frozen=True)
+class PushOptions:
+    """The [push] table: where self-hosted and regional platforms answer (credentials stay in the environment)."""
+
+    listmonk_url: str = ""
+    mailgun_url: str = ""
+    mailgun_domain: str = ""
+    ses_region: str = ""
+    campaign_monitor_client_id: str = ""
+
+
+@dataclass(frozen=True)
 class Settings:
     """The whole validated newsletter.toml plus where it was found."""
 
@@ -92,6 +103,7 @@ class Settings:
     text: TextOptions = field(default_factory=TextOptions)
     links: LinkOptions = field(default_factory=LinkOptions)
     images: ImageOptions = field(default_factory=ImageOptions)
+    push: PushOptions = field(default_factory=PushOptions)
     warnings: tuple[Problem, ...] = ()
 
     @property
@@ -116,6 +128,7 @@ _TABLES: dict[str, type] = {
     "text": TextOptions,
     "links": LinkOptions,
     "images": ImageOptions,
+    "push": PushOptions,
 }
 _CHOICES = {("text", "links"): ("references", "inline"), ("text", "emphasis"): ("plain", "markers")}
 

@@ -18,8 +18,10 @@ from newsletter.errors import Collector, ContentError, NewsletterError, UsageErr
 from newsletter.files import did_you_mean, key_line, parse_toml, read_text, table_line
 from newsletter.images import prepare_image
 from newsletter.links import add_utm, tag_links, utm_defaults
+from newsletter.logos import resolve_logo
 from newsletter.mergetags import mark_written
 from newsletter.model import KINDS, STATUSES, Image, Issue, Story
+from newsletter.strays import name_stray
 
 ISSUE_FILE = "issue.toml"
 ISSUE_KEYS = {"subject": str, "preheader": str, "date": dt.date, "number": int, "intro": str, "stories": list,
@@ -83,7 +85,7 @@ def load_issue(settings: Settings, folder: Path) -> Issue:
     issue = Issue(settings=settings, path=folder.resolve(), subject="")
     if meta_text and not found.errors:
         apply_meta(issue, meta, meta_text, meta_path, found)
-    issue.logo, issue.logo_dark = (_resolve_logo(settings, key, found) for key in ("logo", "logo_dark"))
+    issue.logo, issue.logo_dark = (resolve_logo(settings, key, found) for key in ("logo", "logo_dark"))
     order = meta.get("stories")
     utm = utm_defaults(settings.links, issue.slug, issue.number, issue.date)
     for path in story_files(folder, order, found, (meta_path, key_line(meta_text, "", "stories"))):
@@ -113,7 +115,10 @@ def apply_meta(issue: Issue, meta: dict[str, Any], text: str, path: Path, found:
             found.error(f"`{key}` must be {kind}", path, line)
     subject = meta.get("subject")
     if subject is None:
-        found.error('missing `subject = "…"`: every issue needs a subject line', path)
+        typo = next((key for key in meta if key not in ISSUE_KEYS and did_you_mean(key, ["subject"])), None)
+        found.error('missing `subject = "…"`: every issue needs a subject line'
+                    + (f" (is `{typo}` meant to be `subject`?)" if typo else ""), path,
+                    key_line(text, "", typo) if typo else None)
     elif isinstance(subject, str) and not subject.strip():
         found.error("`subject` is empty: write the subject line readers see in their inbox", path,
                     key_line(text, "", "subject"))
@@ -122,8 +127,9 @@ def apply_meta(issue: Issue, meta: dict[str, Any], text: str, path: Path, found:
             found.error(f"`{key}` must be one line of text, without line breaks or control characters", path,
                         key_line(text, "", key))
     # The other values are set even when the subject is wrong, for `check`, which goes on after errors.
-    issue.subject = subject.strip() if isinstance(subject, str) else ""
-    issue.preheader = meta["preheader"].strip() if isinstance(meta.get("preheader"), str) else ""
+    # Merge tags in the subject and preheader are marked as in the body: each output fills or translates them.
+    issue.subject = mark_written(subject.strip()) if isinstance(subject, str) else ""
+    issue.preheader = mark_written(meta["preheader"].strip()) if isinstance(meta.get("preheader"), str) else ""
     issue.date = meta["date"] if isinstance(meta.get("date"), dt.date) else None
     issue.number = meta["number"] if isinstance(meta.get("number"), int) else None
     status = meta.get("status", "ready")
@@ -153,6 +159,8 @@ def story_files(folder: Path, order: object = None, found: Collector | None = No
     present: list[Path] = []
     for path in sorted(folder.iterdir()):
         if path.suffix.lower() not in STORY_SUFFIXES or path.name.startswith(("_", ".")) or not path.is_file():
+            if found is not None:
+                name_stray(path, found, IMAGE_TYPES)
             continue
         if not path.resolve().is_relative_to(folder):
             if found is not None:
@@ -394,38 +402,6 @@ def _resolve_image(image: Image, story: Story, issue_dir: Path, settings: Settin
     return Image(src=out_src, alt=image.alt, path=prepared.path, line=where,
                  width=prepared.width, height=prepared.height, caption=image.caption, credit=image.credit)
 
-
-
-def _resolve_logo(settings: Settings, key: str, found: Collector) -> Image | None:
-    """Return [theme] logo or logo_dark as an image (a local file processed like a story's), or None."""
-    src = str(getattr(settings.theme, key)).strip()
-    if not src:
-        return None
-    line = key_line(read_text(settings.path), "theme", key)
-    alt = settings.publication.name
-    if src.startswith("http://"):
-        found.warn(f"[theme] {key} {src!r} is loaded over plain http, which mail clients block or flag; use "
-                   "https:// or a file in the publication (assets/logo.png)", settings.path, line)
-    if src.startswith(("http://", "https://")):
-        return Image(src=src, alt=alt, line=line)
-    target = (settings.root / src).resolve()
-    where = f"[theme] {key} {src!r}"
-    if Path(src).is_absolute() or ":" in src or not target.is_relative_to(settings.root):
-        found.error(f"{where} is outside the publication; put the file in its assets/ folder and write "
-                    f'`{key} = "assets/{Path(src).name}"`', settings.path, line)
-    elif not target.is_file():
-        found.error(f"{where} not found (the path is relative to the folder of newsletter.toml)", settings.path, line)
-    elif target.suffix.lower() not in IMAGE_TYPES:
-        found.error(f"{where} is not a PNG, JPEG, GIF or WebP file", settings.path, line)
-    else:
-        try:
-            prepared = prepare_image(target, settings.root)
-        except ValueError:
-            found.error(f"{where} cannot be read as an image; re-export it as PNG", settings.path, line)
-            return None
-        return Image(src=f"images/{prepared.name}", alt=alt, path=prepared.path, line=line,
-                     width=prepared.width, height=prepared.height)
-    return None
 
 
 def _visible(text: str) -> bool:

@@ -127,6 +127,21 @@ def _swap(staging: Path, target: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
+def replace_file(path: Path, data: bytes) -> None:
+    """Replace one of the user's files atomically (a temporary file beside it, then rename), keeping its mode."""
+    mode = path.stat().st_mode & 0o7777 if path.exists() else None
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        if mode is not None:
+            Path(temporary).chmod(mode)
+        Path(temporary).replace(path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
 def write_cache_file(path: Path, data: bytes) -> bool:
     """Write one cache file atomically (temporary file, then rename); return False when it cannot be written.
 
@@ -134,10 +149,7 @@ def write_cache_file(path: Path, data: bytes) -> bool:
     """
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        Path(temporary).replace(path)
+        replace_file(path, data)
     except OSError:
         return False
     return True

@@ -190,6 +190,11 @@ CASES = [
          {"ISSUE/04-case.md": md('Hello {{ first_name | default: "there" }}, welcome.')}),
     Case("mergetags/unknown", {"ISSUE/issue.toml": set_key("intro", '"Hi {{ frist_name }}."')}, ("issue.toml", 5),
          {"ISSUE/issue.toml": set_key("intro", '"Hi {{ first_name }}."')}),
+    Case("mergetags/unknown", {"ISSUE/issue.toml": set_key("subject", '"Hi {{ frist_name }}"')}, ("issue.toml", 1),
+         {"ISSUE/issue.toml": set_key("subject", '"Hi {{ first_name | default: \'there\' }}"')}),
+    # placeholders (more cases in test_placeholders.py)
+    Case("editorial/placeholder", {"ISSUE/04-case.md": md("The mayor said TK about the budget.")}, ("04-case.md", 3),
+         {"ISSUE/04-case.md": md("TK Maxx opens on the high street; the TKO came in round three.")}),
     Case("mergetags/platform-syntax", {"ISSUE/04-case.md": md("Text.\n\nHi *|FNAME|*, welcome.")},
          ("04-case.md", 5),
          {"ISSUE/04-case.md": md("Text.\n\nSave 20% to 30%, or [email us](mailto:editor@check.example.org).")}),

@@ -208,7 +208,8 @@ def _run(settings: Settings, todo: list[Path], feed: bool, jobs: int | None) -> 
 
 def build_page(settings: Settings, folder: Path, feed: bool) -> Built:
     """Build one issue's web page, feed content and images (runs in a worker process)."""
-    from newsletter.archive.page import feed_entry, page_files, web_page
+    from newsletter import mergetags
+    from newsletter.archive.page import feed_entry, page_files, web_filler, web_page
     from newsletter.build import build_issue
 
     try:
@@ -221,8 +222,8 @@ def build_page(settings: Settings, folder: Path, feed: bool) -> Built:
     issue = rendered.issue
     entry = {
         "slug": issue.slug,
-        "subject": issue.subject,
-        "preheader": issue.preheader,
+        "subject": mergetags.fill(issue.subject, web_filler(rendered)),  # plain text: the feed and index escape it
+        "preheader": mergetags.fill(issue.preheader, web_filler(rendered)),
         "date": issue.date.isoformat() if issue.date else None,
         "number": issue.number,
         "files": sorted([*files, *copies]),

@@ -96,9 +96,9 @@ class IssueReport:
 
 def families() -> list[ModuleType]:
     """Return the rule families in report order."""
-    from newsletter.checks import deliverability, editorial, images, links, mergetags
+    from newsletter.checks import deliverability, editorial, images, links, mergetags, placeholders
 
-    return [editorial, deliverability, links, images, mergetags]
+    return [editorial, placeholders, deliverability, links, images, mergetags]
 
 
 def rules() -> dict[str, Rule]:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from newsletter.checks import LEVELS, Finding, IssueReport
+from newsletter.content import peek
 
 SHOWN_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 JSON_VERSION = 1
@@ -102,7 +103,7 @@ def to_text(reports: list[IssueReport], root: Path) -> str:
     """Return the reports for reading: per issue, findings grouped by file, then reading times and a count."""
     out: list[str] = []
     for report in reports:
-        out.append(f"== {report.slug}: {_counts(report.counts())}")
+        out.append(f"== {report.slug} ({peek(report.path, 'status') or 'ready'}): {_counts(report.counts())}")
         current: Path | str | None = ""
         for finding in report.findings:
             if finding.path != current:  # a blank line between files
