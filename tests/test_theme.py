@@ -294,3 +294,15 @@ def test_noscript_wrappers_are_unwrapped_in_html_and_text(publication, run):
     assert re.search(r'<img src="https://fixture.example.org/pier.jpg" alt="The pier at dawn"', html)
     assert "<b>fallback</b>" in html
     assert "[Image: The pier at dawn]" in text and "An inline fallback here." in text and "<" not in text
+
+
+def test_a_heavy_local_logo_is_checked_like_any_image(publication, run):
+    import os
+
+    from PIL import Image
+
+    pub = logo_pub(publication, 'logo = "assets/grain.png"')
+    Image.frombytes("RGB", (1000, 600), os.urandom(1000 * 600 * 3)).save(pub / "assets" / "grain.png")
+    result = run("check", cwd=pub)
+    line = pub.joinpath("newsletter.toml").read_text().split("\n").index('logo = "assets/grain.png"') + 1
+    assert f"newsletter.toml:{line}: warning: the logo is 1.7 MB even after resizing" in result.output, result.output

@@ -111,6 +111,10 @@ def _images(ctx: Context) -> Iterator[Finding]:
                 size = path.stat().st_size / 1024 / 1024
                 yield HEAVY.at(story.path, line, f"{name} is {size:.1f} MB even after resizing for the email; it "
                                                  "slows the email on phones")
+    for logo in (ctx.issue.logo, ctx.issue.logo_dark):
+        if logo is not None and logo.path is not None and logo.path.stat().st_size > MAX_IMAGE_BYTES:
+            yield HEAVY.at(ctx.config_path, logo.line, f"the logo is {logo.path.stat().st_size / 1048576:.1f} MB "
+                                                       "even after resizing; it slows every issue on phones")
 
 
 def _written_src(lines: list[str], line: int | None) -> str:
