@@ -94,6 +94,17 @@ class PushOptions:
 
 
 @dataclass(frozen=True)
+class CheckOptions:
+    """The [check] table: a level (or "off") per rule id or `family/*`, and the mail clients compat checks."""
+
+    levels: tuple[tuple[str, str], ...] = ()
+    compat_clients: tuple[str, ...] | None = None  # None: the default list in checks/compat.py
+
+
+CHECK_LEVELS = ("error", "warning", "info", "off")
+
+
+@dataclass(frozen=True)
 class Settings:
     """The whole validated newsletter.toml plus where it was found."""
 
@@ -104,6 +115,7 @@ class Settings:
     links: LinkOptions = field(default_factory=LinkOptions)
     images: ImageOptions = field(default_factory=ImageOptions)
     push: PushOptions = field(default_factory=PushOptions)
+    check: CheckOptions = field(default_factory=CheckOptions)
     warnings: tuple[Problem, ...] = ()
 
     @property
@@ -129,6 +141,7 @@ _TABLES: dict[str, type] = {
     "links": LinkOptions,
     "images": ImageOptions,
     "push": PushOptions,
+    "check": CheckOptions,
 }
 _CHOICES = {("text", "links"): ("references", "inline"), ("text", "emphasis"): ("plain", "markers")}
 
@@ -164,7 +177,8 @@ def load_settings(root: Path) -> Settings:
             found.error(f"`{table}` must be a table: write [{table}] on its own line", path,
                         key_line(text, "", table))
             continue
-        values[table] = _build_table(table, value, text, path, found)
+        build = _check_table if table == "check" else _build_table
+        values[table] = build(table, value, text, path, found)
     if "publication" not in data:
         found.error("missing [publication] table with at least `name = \"…\"`", path)
     found.raise_if_errors()
@@ -205,6 +219,31 @@ def _build_table(table: str, value: dict[str, Any], text: str, path: Path, found
         return cls(**kwargs)
     except TypeError as exc:  # pragma: no cover - guarded by the checks above
         raise NewsletterError(str(exc), path) from None
+
+
+def _check_table(table: str, value: dict[str, Any], text: str, path: Path, found: Collector) -> CheckOptions:
+    """Validate [check]: `"family/rule" = "error|warning|info|off"` lines and `compat_clients = [...]`.
+
+    Rule ids are checked against the rules by `check` itself (this module sits below the rules).
+    """
+    levels: list[tuple[str, str]] = []
+    clients: tuple[str, ...] | None = None
+    for key, item in value.items():
+        line = key_line(text, table, key)
+        if key == "compat_clients":
+            if not isinstance(item, list) or not all(isinstance(c, str) and c.strip() for c in item):
+                found.error('`compat_clients` must be a list of client names, like ["gmail", "outlook-windows"]',
+                            path, line)
+            else:
+                clients = tuple(c.strip() for c in item)
+        elif "/" not in key:
+            found.warn(f"unknown key `{key}` in [check]: write a rule id such as \"links/insecure\" = \"info\", "
+                       "or compat_clients = [...]", path, line)
+        elif not isinstance(item, str) or item not in CHECK_LEVELS:
+            found.error(f"`{key}` must be one of {', '.join(map(repr, CHECK_LEVELS))}", path, line)
+        else:
+            levels.append((key, item))
+    return CheckOptions(tuple(levels), clients)
 
 
 _URLS = {("publication", k) for k in ("url", "subscribe_url", "unsubscribe_url", "preferences_url")} | {

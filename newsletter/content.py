@@ -29,6 +29,7 @@ ISSUE_KEYS = {"subject": str, "preheader": str, "date": dt.date, "number": int, 
 STORY_KEYS = {"title", "byline", "image", "image_alt", "image_caption", "image_credit", "link", "kind"}
 IMAGE_TYPES = {".png", ".jpg", ".jpeg", ".gif", ".webp"}
 STORY_SUFFIXES = {".md", ".txt"}
+_CHECK_COMMENT = re.compile(r"\s*<!--\s*check:.*-->\s*")  # a .txt line only `newsletter check` reads
 _RAW_IMG = re.compile(r"""<img\b[^>]*?\bsrc\s*=\s*["']?([^"'\s>]+)""", re.IGNORECASE)
 
 
@@ -209,7 +210,7 @@ def load_story(path: Path, issue_dir: Path, settings: Settings, found: Collector
 
 def _load_txt(path: Path, text: str) -> Story:
     """Read a .txt story: first non-empty line is the headline, blank lines separate paragraphs."""
-    lines = text.split("\n")
+    lines = ["" if _CHECK_COMMENT.fullmatch(line) else line for line in text.split("\n")]
     first = next(i for i, line in enumerate(lines) if line.strip())
     paragraphs: list[tuple[str, int]] = []
     block: list[str] = []

@@ -92,7 +92,8 @@ def test_export_refuses_a_draft_and_says_how_to_mark_it_ready(publication, run):
 def test_warnings_are_one_line_and_never_block(publication, run):
     root = _publication(publication)
     story = root / STORY
-    story.write_text(story.read_text(encoding="utf-8") + "\nThe the ferry is late.\n\nIt  is late.\n", encoding="utf-8")
+    story.write_text(story.read_text(encoding="utf-8") + "\nThe the ferry is late.\n\nIt\u00a0 is late.\n",
+                     encoding="utf-8")
     result = run("export", SUMMER, "--to", "eml", cwd=root)
     assert result.exit_code == 0, result.output
     assert result.stderr == f"{SUMMER}: 2 warnings, not blocking (`newsletter check {SUMMER}` lists them)\n"

@@ -35,7 +35,7 @@ def test_a_misspelt_subject_is_named_next_to_the_missing_subject(publication, ru
     ]
     check = run("check", SPRING, cwd=root)
     assert "issue.toml: error: the issue has no subject line [deliverability/no-subject]" in check.stdout
-    assert "issue.toml:1: warning: unknown key `subjet`; did you mean `subject`? [content/warning]" in check.stdout
+    assert "issue.toml:1:1: warning: unknown key `subjet`; did you mean `subject`? [content/warning]" in check.stdout
 
 
 def test_config_warnings_are_printed_with_config_errors(publication, run):

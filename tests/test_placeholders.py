@@ -37,11 +37,11 @@ def test_a_fresh_new_issue_fails_check_with_every_placeholder(publication, run):
     assert result.exit_code == 1
     meta, story = "issues/2024-06-08-next/issue.toml", "issues/2024-06-08-next/01-lead.md"
     assert [(path, line) for path, line, _ in _placeholders(run, root, "2024-06-08-next")] == [
-        (meta, 1), (meta, 2), (meta, 6), (story, 2), (story, 3), (story, 6)]
+        (meta, 1), (meta, 2), (meta, 7), (story, 2), (story, 3), (story, 6)]  # 7: the intro's text line
     text = result.stdout
-    assert (f"  {meta}:1: error: “Write the subject line here” in the subject is placeholder text `newsletter new` "
+    assert (f"  {meta}:1:1: error: “Write the subject line here” in the subject is placeholder text `newsletter new` "
             f"wrote [{RULE}]") in text
-    assert f"  {story}:3: error: the byline “By …” is the placeholder `newsletter new` wrote [{RULE}]" in text
+    assert f"  {story}:3:1: error: the byline “By …” is the placeholder `newsletter new` wrote [{RULE}]" in text
     assert "6 errors" in text.splitlines()[0]
 
 

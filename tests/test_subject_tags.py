@@ -94,9 +94,9 @@ def test_unknown_tags_in_subject_and_preheader_are_errors_that_stop_export(publi
     result = run("check", SUMMER, cwd=root)
     assert result.exit_code == 1
     meta = f"issues/{SUMMER}/issue.toml"
-    assert f"  {meta}:1: error: “{{{{ frist_name }}}}” is not a merge tag; did you mean first_name? " \
+    assert f"  {meta}:1:1: error: “{{{{ frist_name }}}}” is not a merge tag; did you mean first_name? " \
            "[mergetags/unknown]" in result.stdout
-    assert f"  {meta}:2: error: “{{{{ firstname }}}}” is not a merge tag; did you mean first_name?" in result.stdout
+    assert f"  {meta}:2:1: error: “{{{{ firstname }}}}” is not a merge tag; did you mean first_name?" in result.stdout
     exported = run("export", SUMMER, "--to", "eml", cwd=root)
     assert exported.exit_code == 1 and "2 errors, so export stops here" in exported.stderr
     assert not (root / "dist").exists()
