@@ -305,4 +305,4 @@ def test_a_heavy_local_logo_is_checked_like_any_image(publication, run):
     Image.frombytes("RGB", (1000, 600), os.urandom(1000 * 600 * 3)).save(pub / "assets" / "grain.png")
     result = run("check", cwd=pub)
     line = pub.joinpath("newsletter.toml").read_text().split("\n").index('logo = "assets/grain.png"') + 1
-    assert f"newsletter.toml:{line}: warning: the logo is 1.7 MB even after resizing" in result.output, result.output
+    assert re.search(rf"newsletter.toml:{line}(:\d+)?: warning: the logo is 1.7 MB even after resizing", result.output)

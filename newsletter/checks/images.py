@@ -79,7 +79,7 @@ def _tables(ctx: Context) -> Iterator[Finding]:
                 if column == len(widths):
                     widths.append(0)
                 shown = " ".join(c.content for c in token.children or () if c.type in {"text", "code_inline"})
-                widths[column] = max(widths[column], *(len(word) for word in shown.split()))
+                widths[column] = max([widths[column], *(len(word) for word in shown.split())])  # a cell may be empty
                 column += 1
             elif token.type == "table_close" and line is not None:
                 px = sum(round(w * TABLE_FONT_PX * CHAR_EM) + CELL_PADDING_PX for w in widths)
