@@ -37,6 +37,9 @@ ALLOWED_ATTRIBUTES = {
 # Table cells keep their alignment (markdown-it writes it as a style); no other CSS is kept.
 ALLOWED_STYLES = {"text-align"}
 URL_SCHEMES = {"http", "https", "mailto", "tel"}
+# An email runs no scripts, so what a <noscript> holds is what readers should get: the wrapper is removed and
+# its markup sanitised like the rest (left in, the sanitiser would show that markup as text).
+_NOSCRIPT = re.compile(r"</?noscript\b[^>]*>", re.IGNORECASE)
 
 
 @functools.cache
@@ -127,7 +130,7 @@ def sanitise(html: str) -> str:
     with (see mergetags.marked_url_ok): a fallback such as "javascript:alert(1)" is text, never a scheme.
     """
     return _guard_urls(nh3.clean(
-        html,
+        _NOSCRIPT.sub("", html),
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes=URL_SCHEMES,
