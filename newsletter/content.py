@@ -280,12 +280,7 @@ def _split_front_matter(path: Path, text: str) -> tuple[str | None, str, int]:
 def _front_matter(path: Path, front: str, found: Collector) -> dict[str, Any]:
     """Parse and validate YAML front matter; lines are counted from the file's top."""
     try:
-        loader = limits.yaml_loader(front)
-        try:
-            node = loader.get_single_node()
-            data = loader.construct_document(node) if node is not None else None
-        finally:
-            loader.dispose()
+        node, data = limits.yaml_document(front)
     except limits.TooDeep as exc:
         raise ContentError(f"invalid YAML front matter: {exc}", path, (exc.line or 0) + 2) from None
     except yaml.MarkedYAMLError as exc:

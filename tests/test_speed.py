@@ -47,3 +47,59 @@ def test_build_output_is_byte_identical_to_the_goldens(name: str, tmp_path: Path
         for file in ("email.html", "email.txt"):
             data = (tmp_path / "out" / slug / file).read_bytes()
             golden(f"emails/{name}/{slug}/{file}", data.decode("utf-8"))
+
+
+def test_the_english_constants_are_what_babel_gives() -> None:
+    from newsletter.checks import language
+
+    assert language._number_symbols("en") == language._cldr_number_symbols("en")
+    assert language._date_words("en") == language._cldr_date_words("en")
+    assert language._date_words("de") == language._cldr_date_words("de") > language._ENGLISH_DATES
+
+
+def _python_document(text: str) -> tuple[object, object]:
+    """Return (node, data) as PyYAML's Python safe loader reads text."""
+    import yaml
+
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        return node, loader.construct_document(node) if node is not None else None
+    finally:
+        loader.dispose()
+
+
+def test_front_matter_reads_the_same_with_libyaml() -> None:
+    import yaml
+
+    from newsletter import limits
+
+    assert yaml.__with_libyaml__, "PyYAML without libyaml: the fast path is not tested"
+    assert "CParser" in [c.__name__ for c in limits._yaml_loader(fast=True).__mro__]
+    stories = [*FIXTURES.glob("*/issues/*/*.md"), *PROJECT.glob("issues/*/*.md")]
+    fronts = [p.read_text(encoding="utf-8").split("---\n")[1] for p in stories
+              if p.read_text(encoding="utf-8").startswith("---\n")]
+    assert len(fronts) > 20
+    for front in fronts:
+        node, data = limits.yaml_document(front)
+        python_node, python_data = _python_document(front)
+        assert data == python_data
+        assert [(k.value, k.start_mark.line) for k, _ in node.value] == [
+            (k.value, k.start_mark.line) for k, _ in python_node.value]
+
+
+MALFORMED = ["title: [\n", "title: a\n  b: c\n", "a: 1\na: {\n", "- x\ny: z\n", "t: 'open\n", "x: *nothing\n",
+             "a: !!python/object:os.system x\n", "a:\tb\n\tc: d\n", "%YAML 9.1\n--- x\n--- y\n"]
+
+
+@pytest.mark.parametrize("front", MALFORMED)
+def test_front_matter_errors_keep_the_python_loaders_words_and_lines(front: str) -> None:
+    import yaml
+
+    from newsletter import limits
+
+    with pytest.raises(yaml.YAMLError) as python:
+        _python_document(front)
+    with pytest.raises(yaml.YAMLError) as ours:
+        limits.yaml_document(front)
+    assert str(ours.value) == str(python.value)
