@@ -103,3 +103,20 @@ def test_front_matter_errors_keep_the_python_loaders_words_and_lines(front: str)
     with pytest.raises(yaml.YAMLError) as ours:
         limits.yaml_document(front)
     assert str(ours.value) == str(python.value)
+
+
+def test_the_narrow_characters_are_one_column_each_in_wcwidth() -> None:
+    import random
+
+    import wcwidth
+
+    from newsletter.render import text_wrap
+
+    narrow = [chr(c) for c in range(0x20, 0x3000) if text_wrap._NARROW.fullmatch(chr(c))]
+    assert len(narrow) > 700 and "’" in narrow and "—" in narrow and "é" in narrow
+    assert all(wcwidth.width(c) == 1 for c in narrow)
+    assert not text_wrap._NARROW.fullmatch("e\u0301") and not text_wrap._NARROW.fullmatch("a\u200bb")
+    rng = random.Random(17)
+    for _ in range(2000):
+        text = "".join(rng.choice(narrow) for _ in range(rng.randrange(1, 12)))
+        assert text_wrap.display_width(text) == wcwidth.width(text.replace(text_wrap.GLUE, " ")) == len(text)
