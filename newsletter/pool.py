@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from typing import TypeVar
 
 Item = TypeVar("Item")
@@ -26,6 +25,8 @@ def parallel_map(func: Callable[[Item], Result], items: Sequence[Item], jobs: in
     workers = min(jobs or cores(), len(items))
     if workers <= 1 or len(items) < threshold:
         return [func(item) for item in items]
+    from concurrent.futures import ProcessPoolExecutor  # here: it imports multiprocessing, which costs
+
     chunk = max(1, len(items) // (workers * 8))
     with ProcessPoolExecutor(max_workers=workers) as pool:
         return list(pool.map(func, items, chunksize=chunk))

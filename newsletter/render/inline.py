@@ -6,6 +6,7 @@ import functools
 import os
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from newsletter.errors import RenderError
@@ -18,7 +19,8 @@ def _premailer_class() -> Any:
     """Import premailer once, lazily: its import costs a few hundred milliseconds."""
     import logging
 
-    _defer_import("requests")  # premailer needs it only for external stylesheets, which we never load
+    _defer_import("requests")  # premailer needs them only for external stylesheets, which we never load
+    _defer_import("urllib.request")
     # premailer's shared cache holds 128 entries by default; one email's inline styles evict the parsed
     # theme CSS from it, so every build parsed the CSS again. Its documented setting makes it larger.
     os.environ.setdefault("PREMAILER_CACHE_MAXSIZE", "4096")
@@ -33,8 +35,9 @@ def _defer_import(name: str) -> None:
     """Stand in for module `name` until one of its attributes is used, then import the real one.
 
     premailer imports requests at the top but needs it only for external stylesheets, which we never
-    load; requests costs about 50 ms to import. importlib's LazyLoader does not help here: on 3.11 the
-    import statement itself touches the module and triggers the load.
+    load; requests costs about 50 ms to import, and cssutils' urllib.request (for fetching too) 10 ms more.
+    importlib's LazyLoader does not help here: on 3.11 the import statement itself touches the module and
+    triggers the load.
     """
     import importlib
     import sys
@@ -43,6 +46,7 @@ def _defer_import(name: str) -> None:
     if name in sys.modules:
         return
     stand_in = types.ModuleType(name)
+    parent, _, child = name.rpartition(".")
 
     def load(attribute: str) -> Any:
         if sys.modules.get(name) is stand_in:
@@ -51,6 +55,8 @@ def _defer_import(name: str) -> None:
 
     stand_in.__getattr__ = load  # type: ignore[method-assign]
     sys.modules[name] = stand_in
+    if parent:  # `import urllib.request` then reads the attribute of urllib, which the import sets on loading
+        setattr(importlib.import_module(parent), child, stand_in)
 
 
 def inline_css(html: str, css: str) -> str:
@@ -116,21 +122,23 @@ class BackgroundInliner:
 
     A cold `newsletter build` spends much of its time importing premailer and on its first call; a worker
     forked first does that on the second core. Requests go over a pipe, written at once (an executor's feeder
-    thread would wait for the busy main thread). Forking is only safe while this process has one thread,
-    so otherwise (under a server) it inlines in process, as it does with NEWSLETTER_INLINE_WORKER=0 (the test
-    suite sets it; its own test runs the command line without it). Use as a context manager.
+    thread would wait for the busy main thread). The worker starts only when another core is idle right now
+    (on a busy machine it would only take turns with this process, and it costs more CPU in all: a warm-up
+    call and the pipe), or always with NEWSLETTER_INLINE_WORKER=1; never with NEWSLETTER_INLINE_WORKER=0 (the
+    test suite sets it). Forking is only safe while this process has one thread, so otherwise (under a
+    server) it inlines in process. Use as a context manager.
     """
 
     def __init__(self) -> None:
-        import multiprocessing
-        import os
         import threading
 
         self._conn: Any = None
         self._process: Any = None
         self._sent = 0  # requests are numbered so an answer nobody collected is never taken for another's
-        wanted = os.environ.get("NEWSLETTER_INLINE_WORKER", "1") != "0"
-        if wanted and threading.active_count() == 1 and (os.cpu_count() or 1) > 1 and hasattr(os, "fork"):
+        wanted = os.environ.get("NEWSLETTER_INLINE_WORKER", "")
+        if wanted != "0" and (wanted == "1" or idle_core()) and threading.active_count() == 1 and hasattr(os, "fork"):
+            import multiprocessing  # only here: importing it costs a build that inlines in process
+
             context = multiprocessing.get_context("fork")
             self._conn, child = context.Pipe()
             self._process = context.Process(target=_serve, args=(child, self._conn), daemon=True)
@@ -180,6 +188,23 @@ class BackgroundInliner:
             self._process.join(timeout=5)
             if self._process.is_alive():
                 self._process.kill()
+
+
+def idle_core() -> bool:
+    """Return True when a core is idle now besides the one this process runs on.
+
+    Linux counts the tasks running or ready to run in /proc/loadavg (this process among them); elsewhere the
+    one-minute load average stands in.
+    """
+    from newsletter.pool import cores
+
+    count = cores()
+    if count < 2:
+        return False
+    try:
+        return int(Path("/proc/loadavg").read_bytes().split()[3].split(b"/")[0]) < count
+    except (OSError, ValueError, IndexError):
+        return hasattr(os, "getloadavg") and os.getloadavg()[0] < count - 1
 
 
 _started: list[BackgroundInliner] = []
