@@ -6,6 +6,7 @@ every start-up and shutdown shortcut of the command line is on the path these go
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -40,13 +41,15 @@ def build_in_a_process(root: Path, slugs: list[str], out: Path) -> subprocess.Co
 @pytest.mark.parametrize("name", sorted(PUBLICATIONS))
 def test_build_output_is_byte_identical_to_the_goldens(name: str, tmp_path: Path, golden) -> None:
     root = PROJECT if name == "sample" else FIXTURES / name
-    result = build_in_a_process(root, PUBLICATIONS[name], tmp_path / "out")
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.count("built ") == len(PUBLICATIONS[name]), "every line of stdout reached the pipe"
-    for slug in PUBLICATIONS[name]:
-        for file in ("email.html", "email.txt"):
-            data = (tmp_path / "out" / slug / file).read_bytes()
-            golden(f"emails/{name}/{slug}/{file}", data.decode("utf-8"))
+    for run in ("cold", "warm"):  # empty caches (this test's own HOME), then the caches the first run left
+        result = build_in_a_process(root, PUBLICATIONS[name], tmp_path / run)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.count("built ") == len(PUBLICATIONS[name]), "every line of stdout reached the pipe"
+        for slug in PUBLICATIONS[name]:
+            for file in ("email.html", "email.txt"):
+                data = (tmp_path / run / slug / file).read_bytes()
+                golden(f"emails/{name}/{slug}/{file}", data.decode("utf-8"))
+    assert list(Path.home().glob(".cache/newsletter/shared/premailer/*.json")), "the CSS parse cache was written"
 
 
 def test_the_english_constants_are_what_babel_gives() -> None:
@@ -120,3 +123,21 @@ def test_the_narrow_characters_are_one_column_each_in_wcwidth() -> None:
     for _ in range(2000):
         text = "".join(rng.choice(narrow) for _ in range(rng.randrange(1, 12)))
         assert text_wrap.display_width(text) == wcwidth.width(text.replace(text_wrap.GLUE, " ")) == len(text)
+
+
+@pytest.mark.parametrize("content", ["{not json", "[]", '{"version": 1, "libraries": "x"}', "\x00" * 64, "MALFORMED"])
+def test_a_broken_css_parse_cache_changes_nothing(content: str, tmp_path: Path, golden) -> None:
+    first = build_in_a_process(FIXTURES / "basic", [], tmp_path / "first")
+    assert first.returncode == 0, first.stderr
+    (cached,) = Path.home().glob(".cache/newsletter/shared/premailer/parsed.json")
+    if content == "MALFORMED":  # the right libraries, every entry of the wrong shape
+        data = json.loads(cached.read_text(encoding="utf-8"))
+        data["rules"] = {key: [[[[1, "x"], 2, None]], []] for key in data["rules"]}
+        data["pairs"] = {key: [["color"]] if n % 2 else {"a": 1} for n, key in enumerate(data["pairs"])}
+        content = json.dumps(data)
+    cached.write_text(content, encoding="utf-8")
+    again = build_in_a_process(FIXTURES / "basic", [], tmp_path / "again")
+    assert again.returncode == 0, again.stderr
+    for file in ("email.html", "email.txt"):
+        golden(f"emails/basic/2024-05-01-spring/{file}", (tmp_path / "again" / "2024-05-01-spring" / file).read_text())
+    assert json.loads(cached.read_text(encoding="utf-8"))["version"] == 1, "the broken file was written again"

@@ -7,15 +7,23 @@ import os
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from newsletter.errors import RenderError
+
+if TYPE_CHECKING:
+    from newsletter.render.css_cache import ParseCache
 
 _STYLE_OPEN = re.compile(r"<style(?![^>]*data-premailer)")
 
 
-@functools.cache
 def _premailer_class() -> Any:
+    """Return premailer's Premailer class, reading parsed CSS from the cache of earlier runs."""
+    return _premailer()[0]
+
+
+@functools.cache
+def _premailer() -> tuple[Any, ParseCache]:
     """Import premailer once, lazily: its import costs a few hundred milliseconds."""
     import logging
 
@@ -27,8 +35,10 @@ def _premailer_class() -> Any:
     import cssutils
     from premailer import Premailer
 
+    from newsletter.render.css_cache import install
+
     cssutils.log.setLevel(logging.CRITICAL)
-    return Premailer
+    return install(Premailer)
 
 
 def _defer_import(name: str) -> None:
@@ -79,6 +89,7 @@ def inline_css(html: str, css: str) -> str:
         out = premailer.transform(pretty_print=False)
     except Exception as exc:  # premailer and cssutils raise many kinds
         raise RenderError(f"CSS inlining failed: {exc}") from None
+    _premailer()[1].save()
     out = out.replace(' data-premailer="ignore"', "")
     return _restore_doctype(out)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from typing import Any
@@ -20,8 +21,6 @@ _WORD = re.compile(OPEN + r"[^" + CLOSE + r"]*" + CLOSE + r"|[^" + OPEN + r"]+")
 _NO_START = set("、。，．・：；？！ー）」』】〉》〕］｝〙〗%)]}.,:;!?ゝゞヽヾっゃゅょッャュョ…‥")
 _NO_END = set("（「『【〈《〔［｛〘〖([{")
 _NUMBER = re.compile(r"^\d[\d,.:]*$")
-# Hangul separates words with spaces, so it breaks only there, unlike ideographs and kana.
-_HANGUL = re.compile("[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
 # How wide a filled merge tag will probably be; only used to decide where lines break.
 _TAG_WIDTH = {"first_name": 8, "email": 24, "postal_address": 40}
 # Characters one column wide each, alone or in any sequence (Latin-1 and Latin Extended letters, the general
@@ -117,7 +116,14 @@ def _split_wide(word: str) -> list[str]:
 
 def _breaks_around(cluster: str) -> bool:
     """Return True for a wide cluster a line may break before or after (not Hangul)."""
-    return _wcwidth().width(cluster) == 2 and not _HANGUL.match(cluster)
+    return _wcwidth().width(cluster) == 2 and not _hangul().match(cluster)
+
+
+@functools.cache
+def _hangul() -> re.Pattern[str]:
+    """Return the pattern of Hangul, which separates words with spaces, so it breaks only there."""
+    # Compiled on first need: its ranges take a millisecond to compile, and most text has no wide characters.
+    return re.compile("[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
 
 
 def to_ascii(text: str) -> str:
