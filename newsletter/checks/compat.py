@@ -120,11 +120,14 @@ def check(ctx: Context) -> Iterator[Finding]:
     yield from problems
     data = features()
     shipped = default_theme_dir().resolve()
+    in_shipped = functools.cache(lambda path: path.resolve().is_relative_to(shipped))
     for path, offset_line, slug, what in [*_theme_uses(ctx), *_story_uses(ctx)]:
         feature = data.get(slug)
-        missing = feature.lacking(clients) if feature else []
-        if not feature or not missing or (slug not in LAYOUT and path.resolve().is_relative_to(shipped)):
+        if not feature or (slug not in LAYOUT and in_shipped(path)):
             continue  # the default theme's own fallbacks are tested; only what would break layout is news
+        missing = feature.lacking(clients)
+        if not missing:
+            continue
         rule = CSS if slug.startswith("css-") else IMAGE if slug.startswith("image-") else HTML
         line, column = offset_line
         shown, dropped, _ = what.partition(DROPPED)
