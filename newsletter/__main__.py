@@ -26,7 +26,7 @@ def main() -> None:
     preview still collects, so memory stays bounded).
     """
     gc.set_threshold(GC_THRESHOLD, 10, 10)
-    if _command(sys.argv[1:]) == "build":
+    if _command(sys.argv[1:]) == "build" and "--all" not in sys.argv:  # --all builds in worker processes
         from newsletter.render.inline import start_background_inliner
 
         start_background_inliner()

@@ -19,6 +19,7 @@ from newsletter.render.mjml import compile_mjml
 from newsletter.render.templates import INLINE_CSS, MAIN_TEMPLATE, context, render_template, theme_dirs
 from newsletter.writer import write_tree
 
+KEEP = ("export",)  # what a build keeps of the folder it replaces (exports written into it)
 _STORY_MARK = re.compile(r"<!-- (/?)nl-story (\d+) -->")
 
 
@@ -124,8 +125,8 @@ def write_failed_mjml(exc: RenderError, slug: str, out_root: Path) -> None:
     exc.path = target / "email.mjml"
 
 
-def write_build(rendered: Rendered, out_root: Path) -> Path:
-    """Write dist/<slug>/ atomically: a temporary folder renamed into place."""
+def write_build(rendered: Rendered, out_root: Path, extra: dict[str, bytes] | None = None) -> Path:
+    """Write dist/<slug>/ atomically: a temporary folder renamed into place (with `extra` files beside)."""
     fill = preview_filler(rendered)
     html = mergetags.fill(rendered.html, fill, html=True)
     text = mergetags.fill(rendered.text, fill)
@@ -135,8 +136,9 @@ def write_build(rendered: Rendered, out_root: Path) -> Path:
         "email.mjml": rendered.mjml.encode("utf-8"),
         "manifest.json": (json.dumps(manifest(rendered, html, text), indent=2, ensure_ascii=False) + "\n")
         .encode("utf-8"),
+        **(extra or {}),
     }
     target = out_root / rendered.slug
     copies = {f"images/{name}": src for name, src in rendered.images.items()}
-    write_tree(target, files, copies, kind="build", folders=("images",), keep=("export",))
+    write_tree(target, files, copies, kind="build", folders=("images",), keep=KEEP)
     return target

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TypeVar
 
 Item = TypeVar("Item")
@@ -22,11 +22,18 @@ def parallel_map(func: Callable[[Item], Result], items: Sequence[Item], jobs: in
 
     func must be picklable (a module-level function, or a functools.partial of one).
     """
+    return list(parallel_imap(func, items, jobs, threshold))
+
+
+def parallel_imap(func: Callable[[Item], Result], items: Sequence[Item], jobs: int | None = None,
+                  threshold: int = POOL_THRESHOLD) -> Iterator[Result]:
+    """Yield func(item) for each item, in order, as soon as each is done (for a progress bar); see parallel_map."""
     workers = min(jobs or cores(), len(items))
     if workers <= 1 or len(items) < threshold:
-        return [func(item) for item in items]
+        yield from (func(item) for item in items)
+        return
     from concurrent.futures import ProcessPoolExecutor  # here: it imports multiprocessing, which costs
 
-    chunk = max(1, len(items) // (workers * 8))
+    chunk = max(1, min(len(items) // (workers * 8), 16))
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(func, items, chunksize=chunk))
+        yield from pool.map(func, items, chunksize=chunk)

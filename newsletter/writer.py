@@ -126,6 +126,11 @@ def process_alive(pid: int) -> bool:
     return True
 
 
+def check_target(target: Path, kind: str, keep: tuple[str, ...] = ()) -> None:
+    """Raise the UsageError write_tree() would raise for `target`, before any work is done for it."""
+    _check_replaceable(target, kind, True, keep)
+
+
 def _check_replaceable(target: Path, kind: str, replace: bool, keep: tuple[str, ...]) -> None:
     """Refuse a target that is a file, or a folder holding anything but our own output of this kind."""
     if not target.exists():

@@ -23,7 +23,8 @@ def test_good_build_writes_every_output(publication, run):
     assert result.exit_code == 0, result.output
     out = built(pub)
     assert sorted(p.name for p in out.iterdir()) == [
-        ".newsletter-output", "email.html", "email.mjml", "email.txt", "images", "manifest.json"]
+        ".newsletter-build.json", ".newsletter-output", "email.html", "email.mjml", "email.txt", "images",
+        "manifest.json"]
     assert (out / ".newsletter-output").read_text() == "build\n", "the marker that lets a rebuild replace it"
     assert re.search(rf"built dist/{SPRING}/email.html\s+\d+\.\d KB, 3 stories", result.stdout)
     html = (out / "email.html").read_text()

@@ -8,12 +8,14 @@ from the browser's defaults. It reads only colours and font sizes, which is what
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 # Imported with the check rules, which `build` loads while the CSS is being inlined, not when a rule runs.
+import lxml.etree
 import lxml.html
 from cssselect import GenericTranslator, SelectorError, parse
 
@@ -127,18 +129,29 @@ def _declarations(body: str) -> dict[str, tuple[str, bool]]:
 
 def _matching_rules(document: Any, rules: list[tuple[str, dict[str, tuple[str, bool]]]]) -> dict[Any, list]:
     """Return element -> [(specificity, order, declarations)] for every rule that matches it."""
-    translator = GenericTranslator()
     found: dict[Any, list] = {}
     for order, (selector, declarations) in enumerate(rules):
-        try:
-            parsed = parse(selector)
-            xpath = translator.selector_to_xpath(parsed[0])
-        except (SelectorError, ValueError, IndexError):  # pseudo-elements, hover and the like: not text colours
+        compiled = _selector(selector)
+        if compiled is None:
             continue
-        specificity = parsed[0].specificity()
-        for element in document.xpath(xpath):
+        xpath, specificity = compiled
+        for element in xpath(document):
             found.setdefault(element, []).append((specificity, order, declarations))
     return found
+
+
+@functools.lru_cache(maxsize=4096)
+def _selector(selector: str) -> tuple[Any, tuple[int, int, int]] | None:
+    """Return a CSS selector as a compiled XPath and its specificity, or None for one that matches no text.
+
+    Kept for the process: every issue of a build --all meets the same few hundred selectors of the theme.
+    """
+    try:
+        parsed = parse(selector)
+        xpath = lxml.etree.XPath(GenericTranslator().selector_to_xpath(parsed[0]))
+    except (SelectorError, ValueError, IndexError, lxml.etree.XPathError):  # pseudo-elements, hover and the like
+        return None
+    return xpath, parsed[0].specificity()
 
 
 def _walk(element: Any, rules: dict[Any, list], mode: str, parent: dict[str, str]) -> Iterator[Styled]:

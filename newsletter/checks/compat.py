@@ -125,7 +125,7 @@ def check(ctx: Context) -> Iterator[Finding]:
         feature = data.get(slug)
         if not feature or (slug not in LAYOUT and in_shipped(path)):
             continue  # the default theme's own fallbacks are tested; only what would break layout is news
-        missing = feature.lacking(clients)
+        missing = _lacking(slug, tuple(clients))
         if not missing:
             continue
         rule = CSS if slug.startswith("css-") else IMAGE if slug.startswith("image-") else HTML
@@ -134,6 +134,12 @@ def check(ctx: Context) -> Iterator[Finding]:
         found = rule.at(path, line, f"{shown} is not supported by {_names(missing)} (caniemail: {feature.title})"
                                     + (f"; {DROPPED.strip()}" if dropped else ""), column=column)
         yield found if slug in LAYOUT else replace(found, level="info")
+
+
+@functools.cache
+def _lacking(slug: str, clients: tuple[str, ...]) -> list[str]:
+    """Return Feature.lacking() of a feature, once per process (every issue asks the same questions)."""
+    return features()[slug].lacking(list(clients))
 
 
 def _clients(ctx: Context) -> tuple[list[str], list[Finding]]:
@@ -254,16 +260,21 @@ def _theme_uses(ctx: Context) -> Iterator[tuple[Path, tuple[int, int], str, str]
             if path.name in seen:
                 continue
             seen.add(path.name)
-            text = "\n".join(ctx.lines(path))
-            if path.suffix == ".css":
-                parts = [(0, text)]
-            else:
-                parts = [(m.start(2), m.group(2)) for m in _MJ_STYLE.finditer(text)]
-                parts += [(m.start(1) if m.group(1) is not None else m.start(2), m.group(1) or m.group(2) or "")
-                          for m in _STYLE_ATTR.finditer(text)]
-            for start, css in parts:
-                for offset, slug, what in css_uses(css):
-                    yield path, _position(text, start + offset), slug, what
+            for place, slug, what in _file_uses("\n".join(ctx.lines(path)), path.suffix == ".css"):
+                yield path, place, slug, what
+
+
+@functools.lru_cache(maxsize=64)
+def _file_uses(text: str, css_file: bool) -> tuple[tuple[tuple[int, int], str, str], ...]:
+    """Return ((line, column), slug, what) of each feature a theme file uses, once per process and text."""
+    if css_file:
+        parts = [(0, text)]
+    else:
+        parts = [(m.start(2), m.group(2)) for m in _MJ_STYLE.finditer(text)]
+        parts += [(m.start(1) if m.group(1) is not None else m.start(2), m.group(1) or m.group(2) or "")
+                  for m in _STYLE_ATTR.finditer(text)]
+    return tuple((_position(text, start + offset), slug, what) for start, css in parts
+                 for offset, slug, what in css_uses(css))
 
 
 def _story_uses(ctx: Context) -> Iterator[tuple[Path, tuple[int, int], str, str]]:

@@ -84,7 +84,7 @@ def test_a_damaged_entry_is_discarded_and_the_image_processed_again(publication,
     assert images._lookup(entry) is None
     assert not entry.exists() and not entry.is_symlink(), "discarded"
     assert outside.read_bytes() == b"not yours"
-    assert run("build", cwd=pub).exit_code == 0
+    assert run("build", "--force", cwd=pub).exit_code == 0  # the issue did not change: only --force builds it
     assert images._lookup(entry) == good
     assert (pub / "dist" / A / "images" / good.name).read_bytes() == good.path.read_bytes()
 

@@ -87,7 +87,7 @@ def test_a_kill_between_the_two_renames_is_recovered(built: Path) -> None:
     """Where no exchange exists, a kill after the old folder was moved aside leaves it for the next run."""
     before = tree(built / "dist" / A)
     (built / "issues" / A / "03-brief.txt").write_text("Changed\n\nA new brief.\n")
-    died = subprocess.run([sys.executable, "-c", _DIE, "between-renames", "build", A], cwd=built, env=_env(),
+    died = subprocess.run([sys.executable, "-c", _DIE, "between-renames", "build", "--force", A], cwd=built, env=_env(),
                           capture_output=True, text=True, timeout=120, check=False)
     assert died.returncode == -signal.SIGKILL
     assert not (built / "dist" / A).exists(), "the kill left the target missing (the state to recover from)"
@@ -99,7 +99,7 @@ def test_a_kill_between_the_two_renames_is_recovered(built: Path) -> None:
 def test_a_kill_after_export_was_carried_over_keeps_it(built: Path) -> None:
     """export/ moved into the staging folder before the swap is handed back by the next build."""
     exported = tree(built / "dist" / A / "export")
-    died = subprocess.run([sys.executable, "-c", _DIE, "before-swap", "build", A], cwd=built, env=_env(),
+    died = subprocess.run([sys.executable, "-c", _DIE, "before-swap", "build", "--force", A], cwd=built, env=_env(),
                           capture_output=True, text=True, timeout=120, check=False)
     assert died.returncode == -signal.SIGKILL
     assert not (built / "dist" / A / "export").exists() and _leftovers(built / "dist")
@@ -113,7 +113,7 @@ def test_random_kills_never_lose_the_build_or_its_export(built: Path) -> None:
     exported = tree(built / "dist" / A / "export")
     chance = random.Random(11)
     for _ in range(6):
-        process = subprocess.Popen([sys.executable, "-m", "newsletter", "build", A], cwd=built, env=_env(),
+        process = subprocess.Popen([sys.executable, "-m", "newsletter", "build", "--force", A], cwd=built, env=_env(),
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(chance.uniform(0.2, 1.6))
         process.kill()
@@ -161,7 +161,7 @@ def test_an_unwritable_output_folder_is_named_with_what_to_do(publication, run, 
     """dist/ (and an export folder) that cannot be written: which folder, why, what to do; no traceback."""
     pub = publication()
     assert run("build", cwd=pub).exit_code == 0
-    for folder, args in ((pub / "dist", ("build",)),
+    for folder, args in ((pub / "dist", ("build", "--force")),  # unchanged: only --force writes it again
                          (pub / "dist" / A / "export", ("export", A, "--to", "eml", "--force"))):
         with monkeypatch.context() as patch:
             _refuse_writes_under(patch, folder, code)
@@ -181,7 +181,7 @@ def test_a_read_only_dist_folder(publication, run) -> None:
     assert run("build", cwd=pub).exit_code == 0
     (pub / "dist").chmod(0o555)
     try:
-        result = run("build", cwd=pub)
+        result = run("build", "--force", cwd=pub)  # unchanged: only --force writes it again
     finally:
         (pub / "dist").chmod(0o755)
     assert result.exit_code == 1 and "dist: cannot write" in result.stderr and "make it writable" in result.stderr
