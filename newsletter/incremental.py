@@ -1,9 +1,9 @@
 """Build and check many issues: only those whose inputs changed, on every core.
 
 Each built issue's output folder records the input hash it was built from (`.newsletter-build.json`, written
-with the output in one step) and what the build printed about it; each check report is kept in the user's
-cache folder under the issue's input hash. An issue whose hash is unchanged is not built or checked again:
-its recorded lines are printed as they were. `force` does everything again.
+with the output in one step) and what the build printed about it; each check report is kept as JSON in the
+user's cache folder with the issue's input hash. An issue whose hash is unchanged is not built or checked
+again: what it printed is printed again, from the record. `force` does everything again.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from newsletter.config import Settings
 from newsletter.errors import NewsletterError, Problem
 
 if TYPE_CHECKING:
+    from newsletter.checks import IssueReport
     from newsletter.render.inline import Inline
 
 STATE_NAME = ".newsletter-build.json"
@@ -178,3 +179,85 @@ def _read_json(path: Path) -> dict[str, Any] | None:
 def _strings(value: Any) -> list[str]:
     """Return a list of strings from JSON, or [] when it is something else."""
     return value if isinstance(value, list) and all(isinstance(v, str) for v in value) else []
+
+
+def check_many(settings: Settings, folders: list[Path], *, links: bool = False, link_timeout: float = 10.0,
+              jobs: int | None = None, force: bool = False) -> list[IssueReport]:
+    """Check issues in worker processes, reusing the report of each issue whose inputs did not change.
+
+    Reports are kept in the user's cache folder for the publication; with links nothing is reused (the
+    web changes under an unchanged issue).
+    """
+    from newsletter import cache
+    from newsletter.checks import run_all
+    from newsletter.writer import write_cache_file
+
+    if links:
+        return run_all(settings, folders, links=True, link_timeout=link_timeout, jobs=jobs)
+    kept = cache.folder(settings.root, "check")
+    usable = cache.usable(kept)
+    common = inputs.publication_hash(settings, "check")
+    reports: dict[str, IssueReport] = {}
+    todo: list[Job] = []
+    for folder in folders:
+        entry = _read_json(kept / _entry_name(folder.name)) if usable else None
+        source = inputs.source_hash(folder, entry.get("source") if entry else None)
+        digest = inputs.digest(common, folder.name, str(source["content"]))
+        found = _report(entry.get("report")) if entry and not force and entry.get("inputs") == digest else None
+        if found is None:
+            todo.append(Job(folder, digest, source))
+        else:
+            reports[folder.name] = found
+    for job, report in zip(todo, run_all(settings, [job.folder for job in todo], jobs=jobs), strict=True):
+        reports[job.folder.name] = report
+        if usable:
+            entry = {"version": STATE_VERSION, "inputs": job.inputs, "source": job.source, "report": _json(report)}
+            write_cache_file(kept / _entry_name(job.folder.name), json.dumps(entry).encode("utf-8"))
+    return [reports[folder.name] for folder in folders]
+
+
+def _entry_name(slug: str) -> str:
+    """Return the cache file name of an issue's report (a hash: any folder name makes a short, safe one)."""
+    return inputs.digest(slug)[:32] + ".json"
+
+
+def _json(report: IssueReport) -> dict[str, Any]:
+    """Return a check report as JSON data."""
+    return {"slug": report.slug, "path": str(report.path), "html_bytes": report.html_bytes,
+            "findings": [[f.rule, f.level, None if f.path is None else str(f.path), f.line, f.message, f.fix,
+                          f.column] for f in report.findings],
+            "stories": [[s.file, s.title, s.words, s.reading_minutes, s.html_bytes, s.minutes]
+                        for s in report.stories]}
+
+
+def _report(data: Any) -> IssueReport | None:
+    """Return the check report kept as JSON data, or None when it is not exactly what _json() writes."""
+    from newsletter.checks import Finding, IssueReport, StoryStats
+
+    try:
+        if not (isinstance(data["slug"], str) and isinstance(data["path"], str)
+                and _optional(data["html_bytes"], int)):
+            return None
+        findings = [Finding(rule, level, None if path is None else Path(path), line, message, fix, column)
+                    for rule, level, path, line, message, fix, column in data["findings"]
+                    if _all(str, rule, level, message, fix) and _optional(path, str) and _optional(line, int)
+                    and _optional(column, int)]
+        stories = [StoryStats(file, title, words, minutes, size, exact)
+                   for file, title, words, minutes, size, exact in data["stories"]
+                   if _all(str, file, title) and _all(int, words, minutes) and _optional(size, int)
+                   and isinstance(exact, (int, float)) and not isinstance(exact, bool)]
+    except (KeyError, TypeError, ValueError):
+        return None
+    if len(findings) != len(data["findings"]) or len(stories) != len(data["stories"]):
+        return None
+    return IssueReport(data["slug"], Path(data["path"]), findings, stories, data["html_bytes"])
+
+
+def _all(kind: type, *values: Any) -> bool:
+    """Return True when every value is of this kind (a bool is not an int here)."""
+    return all(isinstance(v, kind) and not isinstance(v, bool) for v in values)
+
+
+def _optional(value: Any, kind: type) -> bool:
+    """Return True for None or a value of this kind."""
+    return value is None or _all(kind, value)

@@ -190,3 +190,72 @@ def test_someone_elses_folder_stops_the_build_before_any_issue(pub, run):
     result = run("build", "--all", cwd=pub)
     assert result.exit_code == 2 and "is not empty and was not written by newsletter" in result.stderr
     assert sorted(p.name for p in (pub / "dist").iterdir()) == [SLUGS[4]], "nothing was built"
+
+
+@pytest.fixture
+def checked(monkeypatch) -> list[str]:
+    """Record the issues the check rules really run on (in this process: run with --jobs 1)."""
+    import newsletter.checks
+
+    seen: list[str] = []
+    real = newsletter.checks.run_checks
+    monkeypatch.setattr(newsletter.checks, "run_checks", lambda settings, folder, **kw: seen.append(folder.name)
+                        or real(settings, folder, **kw))
+    return seen
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_an_unchanged_issue_is_not_checked_again_and_reports_the_same(pub, run, checked, fmt):
+    first = run("check", "--all", "--jobs", "1", "--format", fmt, cwd=pub)
+    assert checked == SLUGS and first.exit_code == 1, "the basic fixture has a javascript: link, an error"
+    again = run("check", "--all", "--jobs", "1", "--format", fmt, cwd=pub)
+    assert (again.exit_code, again.stdout, again.stderr) == (first.exit_code, first.stdout, first.stderr)
+    assert checked == SLUGS, "nothing checked again"
+    story = pub / "issues" / SLUGS[3] / "02-markets.md"
+    story.write_text(story.read_text() + "\nTODO: a last line.\n")
+    third = run("check", "--all", "--jobs", "1", "--format", fmt, cwd=pub)
+    assert checked == [*SLUGS, SLUGS[3]] and "TODO" in third.stdout and third.stdout != first.stdout
+    forced = run("check", "--all", "--jobs", "1", "--force", "--format", fmt, cwd=pub)
+    assert checked == [*SLUGS, SLUGS[3], *SLUGS] and forced.stdout == third.stdout
+
+
+def test_a_broken_check_cache_entry_is_checked_again(pub, run, checked):
+    from newsletter import cache
+
+    first = run("check", "--all", "--jobs", "1", "--format", "json", cwd=pub)
+    entries = sorted(cache.folder(pub, "check").iterdir())
+    assert len(entries) == 5
+    damaged = ["{not json", "[]", json.dumps({"version": 1, "inputs": "x"})]
+    data = json.loads(entries[3].read_text())
+    data["report"]["findings"][0][3] = "line one"
+    damaged.append(json.dumps(data))
+    for entry, content in zip(entries, damaged, strict=False):
+        entry.write_text(content)
+    again = run("check", "--all", "--jobs", "1", "--format", "json", cwd=pub)
+    assert again.stdout == first.stdout and len(checked) == 5 + 4
+
+
+def test_fix_then_check_checks_the_fixed_files(pub, run, checked):
+    assert run("check", "--all", "--jobs", "1", cwd=pub).exit_code == 1
+    story = pub / "issues" / SLUGS[1] / "02-markets.md"
+    story.write_text(story.read_text() + "\nThe the end.\n")
+    result = run("check", "--all", "--jobs", "1", "--fix", cwd=pub)
+    assert "fixed: " in result.stdout and checked[5:] == [SLUGS[1]]
+    assert "The end." in story.read_text() and "the word is typed twice" not in result.stdout
+
+
+def test_links_are_never_taken_from_the_cache(pub, monkeypatch):
+    import newsletter.checks
+    from newsletter.config import load_settings
+    from newsletter.incremental import check_many
+
+    calls: list[dict[str, object]] = []
+    monkeypatch.setattr(newsletter.checks, "run_all", lambda settings, folders, **kw: calls.append(kw) or [])
+    check_many(load_settings(pub), [], links=True, link_timeout=3.0)
+    assert calls == [{"links": True, "link_timeout": 3.0, "jobs": None}]
+
+
+def test_check_all_in_worker_processes_reports_what_one_by_one_does(pub, run):
+    parallel = run("check", "--all", "--format", "json", "--force", cwd=pub)
+    serial = run("check", "--all", "--format", "json", "--force", "--jobs", "1", cwd=pub)
+    assert parallel.stdout == serial.stdout and json.loads(parallel.stdout)["counts"]["error"] == 5

@@ -19,13 +19,20 @@ from newsletter.cli import Context, cli, handle_errors, select
               "ones (HEAD, then GET; 8 at a time; working links are cached for a day).")
 @click.option("--timeout", "link_timeout", type=click.FloatRange(0.1, 120), default=10.0, show_default=True,
               help="Seconds to wait for each URL with --links, redirects included.")
+@click.option("--force", is_flag=True, help="Check again even the issues whose files did not change since their "
+              "last check.")
+@click.option("--jobs", "-j", type=click.IntRange(1, 64), help="Worker processes when several issues are checked "
+              "(default: one per core).")
 @click.option("--fix", "fix", is_flag=True, help="First fix what is mechanical in the story files (blanks in a "
               "row, \"the the\", straight quotes, trailing whitespace) and print each change.")
 @click.pass_obj
 @handle_errors
 def check(obj: Context, *, issues: tuple[str, ...], check_all: bool, fmt: str, strict: bool, check_links: bool,
-          link_timeout: float, fix: bool) -> None:
+          link_timeout: float, force: bool, jobs: int | None, fix: bool) -> None:
     """Check ISSUES (default: the newest) for what to fix before sending, at the file and line to fix.
+
+    The report of an issue whose files, theme and newsletter.toml did not change since it was last checked
+    is reused (not with --links; --force checks again); several issues are checked on every core.
 
     \b
     Examples:
@@ -34,8 +41,9 @@ def check(obj: Context, *, issues: tuple[str, ...], check_all: bool, fmt: str, s
       newsletter check --all --format json --links
       newsletter check --fix                  fix the mechanical slips, then check
     """
-    from newsletter.checks import exit_code, run_all
+    from newsletter.checks import exit_code
     from newsletter.checks.report import to_json, to_text
+    from newsletter.incremental import check_many
 
     settings = obj.settings
     folders = select(obj, issues, check_all)
@@ -47,6 +55,6 @@ def check(obj: Context, *, issues: tuple[str, ...], check_all: bool, fmt: str, s
             for line in [*(c.format(settings.root) for c in changes), *skipped]:
                 click.echo(f"fixed: {line}" if not line.endswith("links") else f"skipped: {line}",
                            err=fmt == "json")
-    reports = run_all(settings, folders, links=check_links, link_timeout=link_timeout)
+    reports = check_many(settings, folders, links=check_links, link_timeout=link_timeout, jobs=jobs, force=force)
     click.echo(to_json(reports, settings.root) if fmt == "json" else to_text(reports, settings.root), nl=False)
     sys.exit(exit_code(reports, strict))
