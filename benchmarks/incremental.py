@@ -37,8 +37,9 @@ class Runner:
         """Run `newsletter --root ROOT ARGS`; return (wall, CPU, stdout)."""
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
+        # From the publication: `python -m` puts the current folder first on sys.path, before PYTHONPATH.
         done = subprocess.run([sys.executable, "-m", "newsletter", "--root", str(root), *args], env=self.env,
-                              capture_output=True, text=True, check=False)
+                              cwd=root, capture_output=True, text=True, check=False)
         wall = time.perf_counter() - started
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         if done.returncode not in {0, 1}:

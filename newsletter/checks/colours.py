@@ -18,11 +18,13 @@ from typing import Any
 import lxml.etree
 import lxml.html
 from cssselect import GenericTranslator, SelectorError, parse
+from cssselect.parser import Class, CombinedSelector, Element
 
 _COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
 _DECLARATION = re.compile(r"([\w-]+)\s*:\s*([^;]+)")
 _HEX = re.compile(r"#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})\b")
 _RGB = re.compile(r"rgba?\(\s*(\d+)[\s,]+(\d+)[\s,]+(\d+)(?:[\s,/]+([\d.]+%?))?\s*\)")
+_XML_SPACES = re.compile(r"[ \t\r\n]+")
 _PX = re.compile(r"^([\d.]+)px$")
 _PERCENT = re.compile(r"^([\d.]+)%$")
 _NAMED = {"white": "#ffffff", "black": "#000000", "yellow": "#ffff00", "red": "#ff0000", "blue": "#0000ff",
@@ -116,6 +118,7 @@ def _media_applies(head: str, dark: bool) -> bool:
     return "print" not in query
 
 
+@functools.lru_cache(maxsize=4096)
 def _declarations(body: str) -> dict[str, tuple[str, bool]]:
     """Return the colour, background and font declarations of a rule: name -> (value, important)."""
     out: dict[str, tuple[str, bool]] = {}
@@ -130,28 +133,49 @@ def _declarations(body: str) -> dict[str, tuple[str, bool]]:
 def _matching_rules(document: Any, rules: list[tuple[str, dict[str, tuple[str, bool]]]]) -> dict[Any, list]:
     """Return element -> [(specificity, order, declarations)] for every rule that matches it."""
     found: dict[Any, list] = {}
+    present = {element.tag for element in document.iter()} | {  # classes as XPath splits them (XML spaces only)
+        f".{name}" for element in document.iter() for name in _XML_SPACES.split(element.get("class") or "")}
     for order, (selector, declarations) in enumerate(rules):
         compiled = _selector(selector)
         if compiled is None:
             continue
-        xpath, specificity = compiled
+        xpath, specificity, needs = compiled
+        if not needs <= present:  # an element or class the selector's subject needs is not in the email
+            continue
         for element in xpath(document):
             found.setdefault(element, []).append((specificity, order, declarations))
     return found
 
 
 @functools.lru_cache(maxsize=4096)
-def _selector(selector: str) -> tuple[Any, tuple[int, int, int]] | None:
-    """Return a CSS selector as a compiled XPath and its specificity, or None for one that matches no text.
+def _selector(selector: str) -> tuple[Any, tuple[int, int, int], frozenset[str]] | None:
+    """Return a CSS selector as a compiled XPath, its specificity and what its subject needs (tag, `.class`).
 
-    Kept for the process: every issue of a build --all meets the same few hundred selectors of the theme.
+    None for one that matches no text. Kept for the process: every issue of a build --all meets the same
+    few hundred selectors of the theme.
     """
     try:
         parsed = parse(selector)
         xpath = lxml.etree.XPath(GenericTranslator().selector_to_xpath(parsed[0]))
     except (SelectorError, ValueError, IndexError, lxml.etree.XPathError):  # pseudo-elements, hover and the like
         return None
-    return xpath, parsed[0].specificity()
+    return xpath, parsed[0].specificity(), frozenset(_needs(parsed[0].parsed_tree))
+
+
+def _needs(node: Any) -> Iterator[str]:
+    """Yield the tag and the classes the element a selector matches must have (its rightmost compound)."""
+    while node is not None:
+        if isinstance(node, CombinedSelector):
+            node = node.subselector
+        elif isinstance(node, Class):
+            yield f".{node.class_name}"
+            node = node.selector
+        elif isinstance(node, Element):
+            if node.element and not node.namespace:
+                yield node.element
+            return
+        else:  # an attribute, id, pseudo-class or :not() narrows it further; what it is inside still holds
+            node = getattr(node, "selector", None)
 
 
 def _walk(element: Any, rules: dict[Any, list], mode: str, parent: dict[str, str]) -> Iterator[Styled]:
@@ -209,6 +233,7 @@ def _font_px(value: str, inherited: float) -> float:
     return inherited
 
 
+@functools.lru_cache(maxsize=4096)
 def css_colour(value: str) -> str:
     """Return a CSS colour as #rrggbb, or '' for none, transparent or what cannot be read."""
     value = value.strip().lower()
