@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 from markupsafe import Markup
 
-from newsletter import mergetags
+from newsletter import i18n, mergetags
 from newsletter.errors import TemplateError
-from newsletter.model import Issue, long_date
+from newsletter.model import Issue
 from newsletter.render.markup import email_markup
 from newsletter.writer import CACHE_DIR, write_cache_file
 
@@ -88,7 +88,7 @@ def environment(dirs: tuple[Path, ...]) -> jinja2.Environment:
         auto_reload=True,
     )
     env.globals["tag"] = lambda name, fallback="": Markup(mergetags.mark(name, fallback))
-    env.filters["longdate"] = long_date
+    i18n.install(env)
     return env
 
 
@@ -104,10 +104,16 @@ def context(issue: Issue, logo_src: str = "") -> dict[str, Any]:
             "image": s.image if s.image and s.image.width else _remote(s.image),
             "body": Markup(email_markup(s.html)),
             "file": s.file,
+            # Set only where the story differs from the issue: its section is marked (and mirrored) then.
+            "lang": issue.story_lang(s) if issue.story_lang(s) != issue.lang else "",
+            "dir": issue.story_dir(s) if issue.story_dir(s) != issue.dir else "",
         }
         for s in issue.stories
     ]
     return {
+        **i18n.layout(issue.lang, issue.dir),
+        "language": issue.lang,
+        "i18n": i18n.translator(settings, issue.lang),
         "publication": settings.publication,
         "theme": settings.theme,
         "issue": {
@@ -162,8 +168,10 @@ def render_template(dirs: tuple[Path, ...], name: str, values: dict[str, Any]) -
 def theme_css(settings: Settings) -> str | None:
     """Return the theme's inline CSS before any issue is loaded, or None when it needs an issue's values."""
     try:
-        return render_template(theme_dirs(settings.root), INLINE_CSS,
-                               {"theme": settings.theme, "publication": settings.publication})
+        language = settings.publication.language or "en"
+        direction = settings.publication.dir or i18n.direction(language)
+        return render_template(theme_dirs(settings.root), INLINE_CSS, {
+            "theme": settings.theme, "publication": settings.publication, **i18n.layout(language, direction)})
     except TemplateError:
         return None
 
