@@ -19,8 +19,6 @@ from typing import TYPE_CHECKING, Any
 from newsletter.errors import Collector, NewsletterError
 
 if TYPE_CHECKING:
-    import jinja2
-
     from newsletter.config import Settings
     from newsletter.model import Issue
 
@@ -38,7 +36,9 @@ RTL_SCRIPTS = frozenset({"Adlm", "Arab", "Hebr", "Mand", "Nkoo", "Rohg", "Samr",
 _TAG = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*")
 # A named placeholder, or an escaped percent sign.
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]|%%")
-# The publication's house style for plain `en` without date_format: "23 March 2024" (CLDR en_GB long).
+# The house style of `en` and `en-GB` without date_format: "23 March 2024" (CLDR's en_GB long date), written
+# without Babel so English builds need no locale data.
+_HOUSE_STYLE = frozenset({"en", "en-GB"})
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
            "November", "December")
 
@@ -123,7 +123,7 @@ def shipped() -> list[str]:
 
 
 def plain_date(value: dt.date) -> str:
-    """Format a date as '23 March 2024', the house style of plain `en`."""
+    """Format a date as '23 March 2024', the house style of `en` and `en-GB`."""
     return f"{value.day} {_MONTHS[value.month - 1]} {value.year}"
 
 
@@ -171,7 +171,7 @@ class Translator:
 
     def date(self, value: dt.date) -> str:
         """Format a date in the language, as date_format (a style or a Babel pattern) asks."""
-        if self.language == SOURCE_LANGUAGE and not self.date_format:
+        if self.language in _HOUSE_STYLE and not self.date_format:
             return plain_date(value)
         locale = babel_locale(self.language)
         if locale is None:
@@ -182,9 +182,10 @@ class Translator:
 
     def number(self, value: int) -> str:
         """Format a count the way the language groups digits ("1,204", "1.204", "1 204")."""
-        locale = babel_locale(self.language) if self.language != SOURCE_LANGUAGE and abs(value) >= 1000 else None
+        english = self.language.split("-")[0] == SOURCE_LANGUAGE
+        locale = babel_locale(self.language) if not english and abs(value) >= 1000 else None
         if locale is None:
-            return f"{value:,}" if self.language == SOURCE_LANGUAGE else str(value)
+            return f"{value:,}" if english else str(value)
         from babel.numbers import format_decimal
 
         return format_decimal(value, locale=locale)
@@ -239,7 +240,8 @@ def english() -> dict[str, tuple[str, ...]]:
 def placeholder_problem(value: str, msgid: str) -> str:
     """Return what is wrong with the placeholders of a translation of msgid, or ''."""
     forms = english().get(msgid, (msgid,))
-    allowed = {name for form in forms for name in PLACEHOLDER.findall(form) if name} | {"num"} * (len(forms) > 1)
+    allowed = {name for form in forms for name in PLACEHOLDER.findall(form) if name}
+    allowed |= {"num"} if len(forms) > 1 else set()  # ngettext's number
     used = set(PLACEHOLDER.findall(value)) - {""}
     if "%" in PLACEHOLDER.sub("", value):
         return "has a lone % sign: write %% for a percent sign, or a placeholder such as %(name)s"
@@ -269,8 +271,8 @@ def strings_table(value: dict[str, Any], text: str, path: Path, found: Collector
             if isinstance(item, dict) and name == "strings" and key not in known:
                 continue
             if key not in known:
-                found.warn(f"unknown string {key!r} in [{name}]{did_you_mean(key, known)}: keys are the theme's "
-                           "English strings, as in the README's list", path, line)
+                found.warn(f"unknown string {key!r} in [{name}] (keys are the theme's English strings, listed in "
+                           f"the README's Languages section){did_you_mean(key, known)}", path, line)
                 continue
             forms = (item,) if isinstance(item, str) else tuple(item) if isinstance(item, list) else ()
             if not forms or not all(isinstance(f, str) for f in forms) or (len(forms) > 1 and len(known[key]) < 2):
@@ -325,25 +327,28 @@ def _translator(language: str, date_format: str, strings: tuple[tuple[str, str, 
     `own` is the publication's catalog with its modification stamp, so an edited .po is read again.
     """
     found = Collector()
-    messages: gettext.NullTranslations | None = None if language == SOURCE_LANGUAGE else _shipped(language)
+    source = language.split("-", maxsplit=1)[0] == SOURCE_LANGUAGE  # the msgids are English: no catalog to read
+    messages: gettext.NullTranslations | None = None if source else _shipped(language)
     rule = messages.plural if isinstance(messages, gettext.GNUTranslations) else None
     if own is not None:
         from newsletter.locale.catalogs import read_own
 
         singular, plural, rule = read_own(own[0], language, rule, found)
         messages = _chain(Messages(singular, plural, rule), messages)
-    elif messages is None and language.split("-", maxsplit=1)[0] != SOURCE_LANGUAGE:
+    elif messages is None and not source:
         found.warn(f"no catalog for language {language!r}: the theme's words stay English; add locale/"
                    f"{candidates(language)[-1]}.po to the publication (see the README's Languages section) or "
                    f"use one of {', '.join(shipped())}", *where)
-    if language != SOURCE_LANGUAGE and babel_locale(language) is None:
+    if not source and babel_locale(language) is None:
         found.warn(f"CLDR has no locale data for {language!r}: dates are shown as in English", *where)
     if strings:
-        singular = {}
+        singular: dict[str, str] = {}
         plural: dict[str, tuple[str, ...]] = {}
-        for entry_language, key, forms in sorted(strings, key=lambda e: len(e[0])):  # [strings.<lang>] wins
-            del entry_language
-            (plural if len(english()[key]) > 1 else singular)[key] = forms if len(english()[key]) > 1 else forms[0]
+        for _, key, forms in sorted(strings, key=lambda entry: len(entry[0])):  # [strings.<lang>] wins
+            if len(english()[key]) > 1:
+                plural[key] = forms
+            else:
+                singular[key] = forms[0]
         messages = _chain(Messages(singular, plural, rule or _plural_rule(language)), messages)
     made = Translator(language, date_format, messages or gettext.NullTranslations())
     return made, (*found.errors, *found.warnings)
@@ -377,39 +382,3 @@ def _plural_rule(language: str) -> Callable[[int], int]:
         return gettext.c2py(get_plural(language.replace("-", "_")).plural_expr)
     except (ValueError, KeyError):
         return gettext.c2py("(n != 1)")
-
-
-def install(env: jinja2.Environment) -> None:
-    """Give a Jinja environment `_()`/`ngettext()` reading the render's `i18n` and the `longdate`/`number` filters.
-
-    Translations are text: they are escaped where the template autoescapes, like any other value.
-    """
-    import jinja2
-    from markupsafe import escape
-
-    def messages(context: jinja2.runtime.Context) -> gettext.NullTranslations:
-        return context.get("i18n", ENGLISH).messages
-
-    def text(context: jinja2.runtime.Context, value: str) -> str:
-        return escape(value) if context.eval_ctx.autoescape else value
-
-    @jinja2.pass_context
-    def translate(context: jinja2.runtime.Context, message: str) -> str:
-        return text(context, messages(context).gettext(message))
-
-    @jinja2.pass_context
-    def translate_plural(context: jinja2.runtime.Context, singular: str, plural: str, n: int) -> str:
-        return text(context, messages(context).ngettext(singular, plural, n))
-
-    @jinja2.pass_context
-    def longdate(context: jinja2.runtime.Context, value: dt.date) -> str:
-        return context.get("i18n", ENGLISH).date(value)
-
-    @jinja2.pass_context
-    def number(context: jinja2.runtime.Context, value: int) -> str:
-        return context.get("i18n", ENGLISH).number(value)
-
-    env.add_extension("jinja2.ext.i18n")
-    env.install_gettext_callables(translate, translate_plural, newstyle=True)  # type: ignore[attr-defined]
-    env.filters["longdate"] = longdate
-    env.filters["number"] = number

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,6 +18,8 @@ if TYPE_CHECKING:
 
 KINDS = ("lead", "story", "brief", "quote", "sponsor", "digest")
 STATUSES = ("draft", "ready", "sent")  # issue.toml `status`; an issue without it is ready
+# Han ideographs and kana: scripts written without spaces between words.
+_UNSPACED = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]")
 
 
 def long_date(value: dt.date) -> str:
@@ -68,8 +71,12 @@ class Story:
 
     @property
     def words(self) -> int:
-        """Return the number of words in the body."""
-        return len(self.source.split())
+        """Return the body's length in words; three characters of a script without spaces (Chinese, Japanese)
+        take a word's width, and count as one."""
+        if self.source.isascii():
+            return len(self.source.split())
+        wide = len(_UNSPACED.findall(self.source))
+        return len(_UNSPACED.sub(" ", self.source).split()) + round(wide / 3)
 
 
 @dataclass

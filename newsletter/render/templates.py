@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import jinja2
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from newsletter import i18n, mergetags
 from newsletter.errors import TemplateError
@@ -88,8 +88,32 @@ def environment(dirs: tuple[Path, ...]) -> jinja2.Environment:
         auto_reload=True,
     )
     env.globals["tag"] = lambda name, fallback="": Markup(mergetags.mark(name, fallback))
-    i18n.install(env)
+    install_i18n(env)
     return env
+
+
+def install_i18n(env: jinja2.Environment) -> None:
+    """Give a Jinja environment `_()`/`ngettext()` reading the render's `i18n` translator, and the `longdate` and
+    `number` filters in its language. Translations are text: escaped where the template autoescapes."""
+
+    def translator(context: jinja2.runtime.Context) -> i18n.Translator:
+        return context.get("i18n", i18n.ENGLISH)
+
+    def shown(context: jinja2.runtime.Context, value: str) -> str:
+        return escape(value) if context.eval_ctx.autoescape else value
+
+    @jinja2.pass_context
+    def translate(context: jinja2.runtime.Context, message: str) -> str:
+        return shown(context, translator(context).messages.gettext(message))
+
+    @jinja2.pass_context
+    def translate_plural(context: jinja2.runtime.Context, singular: str, plural: str, n: int) -> str:
+        return shown(context, translator(context).messages.ngettext(singular, plural, n))
+
+    env.add_extension("jinja2.ext.i18n")
+    env.install_gettext_callables(translate, translate_plural, newstyle=True)  # type: ignore[attr-defined]
+    env.filters["longdate"] = jinja2.pass_context(lambda context, value: translator(context).date(value))
+    env.filters["number"] = jinja2.pass_context(lambda context, value: translator(context).number(value))
 
 
 def context(issue: Issue, logo_src: str = "") -> dict[str, Any]:
