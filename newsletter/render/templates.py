@@ -136,7 +136,7 @@ def context(issue: Issue, logo_src: str = "") -> dict[str, Any]:
     ]
     return {
         **i18n.layout(issue.lang, issue.dir),
-        "language": issue.lang,
+        "language": issue.lang if issue.language or settings.publication.language.strip() else "",  # "" if unset
         "i18n": i18n.translator(settings, issue.lang),
         "publication": settings.publication,
         "theme": settings.theme,
