@@ -278,6 +278,8 @@ def strings_table(value: dict[str, Any], text: str, path: Path, found: Collector
             if not forms or not all(isinstance(f, str) for f in forms) or (len(forms) > 1 and len(known[key]) < 2):
                 kind = "a list of forms, one per plural form" if len(known[key]) > 1 else "one quoted string"
                 found.error(f"{key!r} in [{name}] must be {kind}", path, line)
+            elif any(not c.isprintable() for form in forms for c in form):
+                found.error(f"{key!r} in [{name}] must be one line of text, without control characters", path, line)
             elif problem := next(filter(None, (placeholder_problem(f, key) for f in forms)), ""):
                 found.error(f"{key!r} in [{name}] {problem}", path, line)
             else:

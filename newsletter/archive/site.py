@@ -16,6 +16,7 @@ from newsletter import __version__
 from newsletter.archive.feed import FEED_NAME, atom_feed, index_page
 from newsletter.config import Settings
 from newsletter.errors import NewsletterError, Problem, UsageError
+from newsletter.files import fingerprint
 from newsletter.render.templates import theme_dirs
 from newsletter.writer import write_tree
 
@@ -160,7 +161,7 @@ def _folder_hash(folder: Path) -> str:
             path = Path(dirpath) / name
             digest.update(str(path.relative_to(folder)).encode() + b"\0")
             try:
-                digest.update(path.read_bytes())
+                digest.update(fingerprint(path))  # never blocks on a FIFO nor follows a link out
             except OSError:
                 digest.update(b"\1unreadable")
     return digest.hexdigest()
