@@ -141,3 +141,44 @@ def write_cache_file(path: Path, data: bytes) -> bool:
     except OSError:
         return False
     return True
+
+
+def update_files(target: Path, files: dict[str, bytes], copies: dict[str, Path] | None = None,
+                 remove: tuple[str, ...] | list[str] = ()) -> None:
+    """Write, copy and remove single files inside an existing output folder, each file replaced atomically.
+
+    For output updated a little at a time (the web archive): each file is written beside its final name and
+    renamed over it, so a reader never sees half a file and a failure leaves that file as it was. Nothing in
+    `target` but the named files is touched; folders left empty by a removal are removed too.
+    """
+    target.mkdir(parents=True, exist_ok=True)
+    jobs = [(name, data, None) for name, data in files.items()]
+    jobs += [(name, None, source) for name, source in (copies or {}).items()]
+    for name, data, source in jobs:
+        path = _place(target, name)
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(handle, "wb") as out:
+                if data is not None:
+                    out.write(data)
+                else:
+                    with Path(source).open("rb") as original:
+                        shutil.copyfileobj(original, out)
+            Path(temporary).chmod(0o644)
+            Path(temporary).replace(path)
+        except OSError as exc:
+            Path(temporary).unlink(missing_ok=True)
+            raise NewsletterError(f"cannot write {name}: {exc.strerror or exc}", path) from None
+    for name in remove:
+        path = _place(target, name)
+        try:
+            path.unlink(missing_ok=True)
+        except OSError as exc:
+            raise NewsletterError(f"cannot remove {name}: {exc.strerror or exc}", path) from None
+        folder = path.parent
+        while folder != target.resolve() and folder.is_relative_to(target.resolve()):
+            try:
+                folder.rmdir()
+            except OSError:
+                break
+            folder = folder.parent
