@@ -69,6 +69,7 @@ class _Site:
         self.out = out
         self.before = before
         self.files: dict[str, str] = {}  # what this run leaves in the site: path -> hash
+        self.disk = dict(before.files)  # what the site holds now, as far as the archive wrote it
         self.report_files = 0
         self.report_bytes = 0
 
@@ -80,8 +81,9 @@ class _Site:
         """Write one file (bytes, or a copy of `source` known by `mark`) unless the site already has it."""
         mark = mark or short_hash(data or b"")
         self.files[path] = mark
-        if self.before.files.get(path) == mark and (self.out / path).is_file():
+        if self.disk.get(path) == mark and (self.out / path).is_file():
             return
+        self.disk[path] = mark
         if not (self.out / STATE_NAME).exists():  # mark a new site folder as the archive's before the first file
             update_files(self.out, {STATE_NAME: State().dumps()})
         if data is not None:
@@ -142,6 +144,7 @@ class _Run:
         self.order: list[str] = []  # the issues to publish, oldest first
         self.place: dict[str, int] = {}  # slug -> its index in order
         self.statics: dict[str, Path] = {}
+        self.rank: dict[str, int] = {}  # slug -> place among all issues, oldest first
         self.site = SiteInfo(feed=self.report.feed)
 
     def plan(self, folders: list[Path], force: bool, today: dt.date) -> list[Path]:
@@ -157,6 +160,7 @@ class _Run:
         self.site = SiteInfo(feed=report.feed, icons=icons(settings, self.statics), noindex=self.drafts)
         after.common = digest(_common_hash(settings), json.dumps(self.site.icons), str(self.drafts))
         todo = []
+        self.rank = {folder.name: i for i, folder in enumerate(folders)}
         for folder in folders:
             reason = "" if self.drafts else held_back(folder, today)
             if reason:
@@ -187,7 +191,8 @@ class _Run:
         slug, report, writer = built.slug, self.report, self.writer
         old = self.before.issues.get(slug)
         fresh = self.after.issues[slug]
-        last_good = old if old and old.get("shown") and _intact(writer.out, old) else None
+        public = old and old.get("shown") and not old.get("private")  # a page from --drafts is no last good page
+        last_good = old if public and _intact(writer.out, old) else None
         reason = ""
         if built.problems:
             report.failed.extend(built.problems)
@@ -207,7 +212,8 @@ class _Run:
                                                "blocked": built.errors, "error_count": built.error_count}
             return
         entry = _dated(built.entry, old, dt.datetime.now(dt.UTC).replace(microsecond=0), fresh["source"])
-        entry.update(signature=fresh["signature"], source=fresh["source"], inputs=fresh["inputs"], shown=True)
+        entry.update(signature=fresh["signature"], source=fresh["source"], inputs=fresh["inputs"], shown=True,
+                     private=self.drafts)
         for name, source in built.copies.items():
             writer.put(f"{slug}/{name}", source=source, mark=name.rsplit("/", 1)[-1])
         pager = self._guess_pager(slug)
@@ -226,8 +232,10 @@ class _Run:
             index = at + step
             while 0 <= index < len(order):
                 entry = self.after.issues.get(order[index], {})
-                if entry.get("shown") or entry.get("new"):
-                    return {"slug": order[index], "subject": entry.get("subject", "")}
+                earlier = self.before.issues.get(order[index], {"shown": True})
+                if entry.get("shown") or (entry.get("new") and earlier.get("shown")):
+                    known = entry.get("subject") or self.before.issues.get(order[index], {}).get("subject")
+                    return {"slug": order[index], "subject": known or _peek_subject(self.settings, order[index])}
                 index += step
             return None
 
@@ -244,6 +252,7 @@ class _Run:
         after.issues = {slug: e for slug, e in after.issues.items() if not e.get("new")}
         report.total = len(published)
         report.warnings = list(dict.fromkeys(report.warnings))
+        report.left_out.sort(key=lambda item: self.rank.get(item[0], 0))
         if not published:
             return report  # no issue is on the site: an empty site helps nobody; earlier pages stay
         ordered = newest_first(published)
@@ -292,6 +301,14 @@ class _Run:
             writer.put(GENERATED_ICON, generated_icon(settings))
         for name, source in self.statics.items():
             writer.put(name, source=source, mark=self.after.statics[name][2])
+
+
+def _peek_subject(settings: Settings, slug: str) -> str:
+    """Return an issue's subject as its issue.toml has it, before the issue is built."""
+    from newsletter.content import peek
+
+    subject = peek(settings.issues_dir / slug, "subject")
+    return subject if isinstance(subject, str) else ""
 
 
 def _errors(count: int) -> str:

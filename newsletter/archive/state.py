@@ -33,7 +33,7 @@ class State:
         document = {"generator": f"newsletter {__version__}", "version": STATE_VERSION, "common": self.common,
                     "scanned": self.scanned if scanned else 0, "files": self.files, "statics": self.statics,
                     "issues": list(self.issues.values()), "feed": self.feed}
-        return (json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+        return (json.dumps(document, ensure_ascii=False, separators=(",", ":"), sort_keys=True) + "\n").encode("utf-8")
 
 
 def read_state(out: Path) -> State:
