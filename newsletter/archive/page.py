@@ -11,6 +11,7 @@ from markupsafe import Markup
 
 from newsletter import mergetags
 from newsletter.archive.head import SiteInfo, head_values, issue_language
+from newsletter.archive.pager import PAGER_END, PAGER_START
 from newsletter.build import preview_filler
 from newsletter.model import Rendered
 from newsletter.render.templates import render_template, theme_dirs
@@ -18,8 +19,6 @@ from newsletter.render.templates import render_template, theme_dirs
 _PERSONAL = ("unsubscribe_url", "preferences_url", "email")
 _SEPARATOR_BEFORE = re.compile(r"\s*[·•|]\s*$")
 _SEPARATOR_AFTER = re.compile(r"^\s*[·•|]\s*")
-PAGER_START, PAGER_END = "<!--nl-pager-->", "<!--/nl-pager-->"
-_PAGER = re.compile(re.escape(PAGER_START) + ".*?" + re.escape(PAGER_END), re.DOTALL)
 
 
 def web_filler(rendered: Rendered) -> Callable[[str, str], str]:
@@ -113,17 +112,6 @@ def web_page(rendered: Rendered, site: SiteInfo) -> str:
     head.append(style)
     html = lxml.html.tostring(doc, encoding="unicode", doctype="<!doctype html>")
     return mergetags.fill(mergetags.restore(html), web_filler(rendered), html=True)
-
-
-def set_pager(page: str, pager: str) -> str:
-    """Return a page with its pager (links to the older and newer issue) replaced."""
-    return _PAGER.sub(lambda _: PAGER_START + pager + PAGER_END, page, count=1)
-
-
-def pager_html(settings: Any, older: dict[str, Any] | None, newer: dict[str, Any] | None) -> str:
-    """Return the links from an issue's page to the issues before and after it."""
-    values = {"publication": settings.publication, "older": older, "newer": newer, "base": "../"}
-    return render_template(theme_dirs(settings.root), "archive/pager.html", values).strip()
 
 
 def _add_title(main: Any, subject: str) -> None:

@@ -11,7 +11,7 @@ import datetime as dt
 import json
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from itertools import repeat
@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from newsletter import __version__
-from newsletter.archive.feed import FEED_NAME, ROBOTS_NAME, SITEMAP_NAME, atom_feed, newest_first, robots, sitemap
+from newsletter.archive.feed import FEED_NAME, ROBOTS_NAME, SITEMAP_NAME, newest_first, robots, sitemap
 from newsletter.archive.head import SiteInfo
-from newsletter.archive.index import index_pages
-from newsletter.archive.page import pager_html, set_pager
+from newsletter.archive.output import SiteFolder
+from newsletter.archive.pager import neighbour, pager_html, pager_mark, set_pager
 from newsletter.archive.state import (
     STATE_NAME,
     STATE_VERSION,
@@ -31,12 +31,12 @@ from newsletter.archive.state import (
     folder_hash,
     read_state,
     short_hash,
-    source_of,
+    signature_of,
 )
 from newsletter.archive.statics import GENERATED_ICON, generated_icon, icons, static_files
 from newsletter.archive.work import Built, build_page, feed_content
 from newsletter.config import Settings
-from newsletter.errors import Problem, UsageError
+from newsletter.errors import NewsletterError, Problem, UsageError
 from newsletter.render.templates import theme_dirs
 from newsletter.writer import update_files
 
@@ -62,46 +62,6 @@ class ArchiveReport:
     bytes_written: int = 0
 
 
-class _Site:
-    """The site folder being updated: writes only what differs from what the last run left."""
-
-    def __init__(self, out: Path, before: State) -> None:
-        self.out = out
-        self.before = before
-        self.files: dict[str, str] = {}  # what this run leaves in the site: path -> hash
-        self.disk = dict(before.files)  # what the site holds now, as far as the archive wrote it
-        self.report_files = 0
-        self.report_bytes = 0
-
-    def keep(self, path: str) -> None:
-        """Record a file an earlier run wrote that stays as it is."""
-        self.files[path] = self.before.files.get(path, "")
-
-    def put(self, path: str, data: bytes | None = None, source: Path | None = None, mark: str = "") -> None:
-        """Write one file (bytes, or a copy of `source` known by `mark`) unless the site already has it."""
-        mark = mark or short_hash(data or b"")
-        self.files[path] = mark
-        if self.disk.get(path) == mark and (self.out / path).is_file():
-            return
-        self.disk[path] = mark
-        if not (self.out / STATE_NAME).exists():  # mark a new site folder as the archive's before the first file
-            update_files(self.out, {STATE_NAME: State().dumps()})
-        if data is not None:
-            update_files(self.out, {path: data})
-            self.report_bytes += len(data)
-        else:
-            update_files(self.out, {}, {path: source})
-            self.report_bytes += source.stat().st_size if source else 0
-        self.report_files += 1
-
-    def remove_stale(self) -> None:
-        """Remove the files earlier runs wrote that this run did not."""
-        stale = sorted(set(self.before.files) - set(self.files) - {STATE_NAME})
-        if stale:
-            update_files(self.out, {}, remove=stale)
-            self.report_files += len(stale)
-
-
 def build_archive(settings: Settings, out: Path, *, force: bool = False, drafts: bool = False,
                   jobs: int | None = None, today: dt.date | None = None) -> ArchiveReport:
     """Build or update the static site in `out` from the publication's published issues."""
@@ -117,17 +77,27 @@ def build_archive(settings: Settings, out: Path, *, force: bool = False, drafts:
     return run.finish()
 
 
-def held_back(folder: Path, today: dt.date) -> str:
+def held_back(status: object, date: object, today: dt.date) -> str:
     """Return why an issue is not published yet ('draft', 'dated 2027-01-05'), or '' when it is."""
-    from newsletter.content import peek
-
-    status = peek(folder, "status")
     if isinstance(status, str) and status.strip() == "draft":
         return "draft"
-    date = peek(folder, "date")
     if isinstance(date, dt.date) and not isinstance(date, dt.datetime) and date > today:
         return f"dated {date.isoformat()}"
     return ""
+
+
+def _meta(folder: Path, old: dict[str, Any] | None, trusted: bool) -> tuple[object, object]:
+    """Return an issue's status and date: read from issue.toml, or the last run's when its files did not change."""
+    from newsletter.content import ISSUE_FILE
+    from newsletter.files import parse_toml, read_text
+
+    if trusted and old is not None and "status" in old:
+        return old["status"], dt.date.fromisoformat(old["date"]) if old.get("date") else None
+    try:
+        meta = parse_toml(read_text(folder / ISSUE_FILE), folder / ISSUE_FILE)
+    except NewsletterError:
+        return None, None  # the build reports it
+    return meta.get("status"), meta.get("date")
 
 
 class _Run:
@@ -137,7 +107,7 @@ class _Run:
         self.settings = settings
         self.drafts = drafts
         self.before = read_state(out)
-        self.writer = _Site(out, self.before)
+        self.writer = SiteFolder(out, self.before)
         self.after = State(scanned=time.time_ns())
         self.report = ArchiveReport(out, 0, feed=bool(settings.publication.url))
         self.contents: dict[str, str] = {}  # feed content of the issues built now that may be in the feed
@@ -158,21 +128,27 @@ class _Run:
         report.warnings.extend(p for p in problems if p.level == "warning")
         report.failed.extend(p for p in problems if p.level != "warning")
         self.site = SiteInfo(feed=report.feed, icons=icons(settings, self.statics), noindex=self.drafts)
-        after.common = digest(_common_hash(settings), json.dumps(self.site.icons), str(self.drafts))
+        after.common = digest(_common_hash(settings), json.dumps(self.site.icons, sort_keys=True), str(self.drafts))
         todo = []
         self.rank = {folder.name: i for i, folder in enumerate(folders)}
         for folder in folders:
-            reason = "" if self.drafts else held_back(folder, today)
+            old = before.issues.get(folder.name)
+            signature, trusted = signature_of(folder, before.scanned)
+            trusted = trusted and bool(old) and old.get("signature") == signature
+            status, date = _meta(folder, old, trusted)
+            reason = "" if self.drafts else held_back(status, date, today)
             if reason:
                 report.left_out.append((folder.name, reason))
+                after.issues[folder.name] = {"slug": folder.name, "signature": signature, "held": True,
+                                             "status": status if isinstance(status, str) else None,
+                                             "date": date.isoformat() if isinstance(date, dt.date) else None}
                 continue
             self.place[folder.name] = len(self.order)
             self.order.append(folder.name)
-            old = before.issues.get(folder.name)
-            signature, source = source_of(folder, old, before.scanned)
+            source = old["source"] if trusted and old and old.get("source") else folder_hash(folder)
             inputs = digest(after.common, source)
-            if not force and old and old.get("inputs") == inputs and _intact(self.writer.out, old):
-                after.issues[folder.name] = old
+            if not force and old and old.get("inputs") == inputs and _intact(self.writer, old):
+                after.issues[folder.name] = {**old, "signature": signature}
                 if old.get("blocked"):
                     report.left_out.append((folder.name, _errors(old.get("error_count", 0))))
                     report.findings.extend(old["blocked"])
@@ -192,7 +168,7 @@ class _Run:
         old = self.before.issues.get(slug)
         fresh = self.after.issues[slug]
         public = old and old.get("shown") and not old.get("private")  # a page from --drafts is no last good page
-        last_good = old if public and _intact(writer.out, old) else None
+        last_good = old if public and _intact(writer, old) else None
         reason = ""
         if built.problems:
             report.failed.extend(built.problems)
@@ -216,30 +192,31 @@ class _Run:
                      private=self.drafts)
         for name, source in built.copies.items():
             writer.put(f"{slug}/{name}", source=source, mark=name.rsplit("/", 1)[-1])
-        pager = self._guess_pager(slug)
-        entry["pager"] = short_hash(pager.encode())
+        older, newer = self._guess_neighbours(slug)
+        entry["pager"] = pager_mark(older, newer)
+        pager = pager_html(self.settings, older, newer)
         writer.put(f"{slug}/index.html", set_pager(built.page, pager).encode("utf-8"))
         self.after.issues[slug] = entry
         if built.content is not None:
             self.contents[slug] = built.content
         report.rebuilt.append(slug)
 
-    def _guess_pager(self, slug: str) -> str:
-        """Return the pager an issue most likely gets; set_pagers() corrects it once every issue is known."""
+    def _guess_neighbours(self, slug: str) -> tuple[dict[str, str] | None, dict[str, str] | None]:
+        """Return the issues most likely before and after one; set_pagers() corrects them once all are known."""
         order, at = self.order, self.place[slug]
 
-        def near(step: int) -> dict[str, Any] | None:
+        def near(step: int) -> dict[str, str] | None:
             index = at + step
             while 0 <= index < len(order):
                 entry = self.after.issues.get(order[index], {})
                 earlier = self.before.issues.get(order[index], {"shown": True})
                 if entry.get("shown") or (entry.get("new") and earlier.get("shown")):
-                    known = entry.get("subject") or self.before.issues.get(order[index], {}).get("subject")
+                    known = entry.get("subject") or earlier.get("subject")
                     return {"slug": order[index], "subject": known or _peek_subject(self.settings, order[index])}
                 index += step
             return None
 
-        return pager_html(self.settings, near(-1), near(1))
+        return near(-1), near(1)
 
     def finish(self) -> ArchiveReport:
         """Write what every page shares, remove what is gone, save the state, and return the report."""
@@ -269,38 +246,69 @@ class _Run:
     def set_pagers(self, ordered: list[dict[str, Any]]) -> None:
         """Give every page the links to its real neighbours, rewriting only the pages whose links changed."""
         for index, entry in enumerate(ordered):
-            newer = ordered[index - 1] if index > 0 else None
-            older = ordered[index + 1] if index + 1 < len(ordered) else None
-            pager = pager_html(self.settings, _link(older), _link(newer))
-            mark = short_hash(pager.encode())
+            newer = neighbour(ordered[index - 1] if index > 0 else None)
+            older = neighbour(ordered[index + 1] if index + 1 < len(ordered) else None)
+            mark = pager_mark(older, newer)
             if entry.get("pager") == mark:
                 continue
             path = f"{entry['slug']}/index.html"
             page = (self.writer.out / path).read_text(encoding="utf-8")
-            self.writer.put(path, set_pager(page, pager).encode("utf-8"))
+            self.writer.put(path, set_pager(page, pager_html(self.settings, older, newer)).encode("utf-8"))
             entry["pager"] = mark
 
     def write_shared(self, ordered: list[dict[str, Any]]) -> None:
-        """Write the front pages, feed, sitemap, robots.txt, icon and static files where they changed."""
-        settings, writer, site = self.settings, self.writer, self.site
-        pages = index_pages(settings, ordered, site)
-        for path, data in pages.items():
-            writer.put(path, data)
+        """Write the front pages, feed, sitemap, robots.txt, icon and static files where they changed.
+
+        Each of the first three is rendered only when what it shows changed (its mark in the state).
+        """
+        from newsletter.archive.index import index_pages
+
+
+        settings, writer, site, common = self.settings, self.writer, self.site, self.after.common
+        listed = [[e["slug"], e["subject"], e["preheader"], e["date"], e["number"], e.get("image"),
+                   e["published"][:4]] for e in ordered]
+        pages = self._part("index", digest(common, json.dumps(listed, sort_keys=True)),
+                           lambda: index_pages(settings, ordered, site))
         if site.feed:
             window = ordered[:settings.archive.feed_entries]
             for entry in window:
-                slug = entry["slug"]
-                content = self.contents.get(slug) or self.before.feed.get(slug)
-                self.after.feed[slug] = content if content is not None else feed_content(
-                    settings, settings.issues_dir / slug)
-            writer.put(FEED_NAME, atom_feed(settings, window, self.after.feed))
-            writer.put(SITEMAP_NAME, sitemap(settings, ordered, list(pages)))
+                content = self.contents.get(entry["slug"]) or self.before.feed.get(entry["slug"])
+                self.after.feed[entry["slug"]] = content if content is not None else feed_content(
+                    settings, settings.issues_dir / entry["slug"])
+            shown = [[e["slug"], e["subject"], e["preheader"], e["published"], e["updated"],
+                      short_hash(self.after.feed[e["slug"]].encode())] for e in window]
+            self._part("feed", digest(common, json.dumps(shown, sort_keys=True)),
+                       lambda: {FEED_NAME: _feed(settings, window, self.after.feed)})
+            days = [[e["slug"], e["updated"][:10]] for e in ordered]
+            self._part("sitemap", digest(common, json.dumps(days, sort_keys=True)),
+                       lambda: {SITEMAP_NAME: sitemap(settings, ordered, pages)})
         if ROBOTS_NAME not in self.statics:
             writer.put(ROBOTS_NAME, robots(settings, self.drafts))
         if any(icon["href"] == GENERATED_ICON for icon in site.icons):
             writer.put(GENERATED_ICON, generated_icon(settings))
         for name, source in self.statics.items():
             writer.put(name, source=source, mark=self.after.statics[name][2])
+
+    def _part(self, name: str, mark: str, render: Callable[[], dict[str, bytes]]) -> list[str]:
+        """Write the files of one shared part unless its mark is unchanged and they are all there; return them."""
+        old = self.before.parts.get(name)
+        if old and old[0] == mark and all(self.writer.has(path) for path in old[1]):
+            for path in old[1]:
+                self.writer.keep(path)
+            self.after.parts[name] = old
+            return list(old[1])
+        files = render()
+        for path, data in files.items():
+            self.writer.put(path, data)
+        self.after.parts[name] = [mark, sorted(files)]
+        return sorted(files)
+
+
+def _feed(settings: Settings, window: list[dict[str, Any]], contents: dict[str, str]) -> bytes:
+    """Return the Atom feed (feedgen is imported only when the feed changed)."""
+    from newsletter.archive.feed import atom_feed
+
+    return atom_feed(settings, window, contents)
 
 
 def _peek_subject(settings: Settings, slug: str) -> str:
@@ -316,16 +324,11 @@ def _errors(count: int) -> str:
     return f"{count} check error{'s' if count != 1 else ''}"
 
 
-def _link(entry: dict[str, Any] | None) -> dict[str, Any] | None:
-    """Return what a pager shows of a neighbouring issue."""
-    return {"slug": entry["slug"], "subject": entry["subject"]} if entry else None
-
-
-def _intact(out: Path, entry: dict[str, Any]) -> bool:
+def _intact(folder: SiteFolder, entry: dict[str, Any]) -> bool:
     """Return True when an entry's verdict stands: held back for errors, or its page and images are all there."""
     if entry.get("blocked"):
         return True
-    return bool(entry.get("shown")) and all((out / entry["slug"] / name).is_file() for name in entry.get("files", ()))
+    return bool(entry.get("shown")) and all(folder.has(f"{entry['slug']}/{name}") for name in entry.get("files", ()))
 
 
 def _common_hash(settings: Settings) -> str:

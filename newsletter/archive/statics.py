@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
-from newsletter.archive.state import RACY_NS, short_hash, walk
+from newsletter.archive.state import RACY_NS, files_of, short_hash
 from newsletter.config import Settings
 from newsletter.errors import Problem
 
@@ -37,8 +37,8 @@ def static_files(settings: Settings, before: dict[str, list[Any]], scanned: int,
     found: dict[str, Path] = {}
     signatures: dict[str, list[Any]] = {}
     problems: list[Problem] = []
-    for path, info in walk(folder, hidden=True):
-        name = path.relative_to(folder).as_posix()
+    for name, where, info in files_of(folder, hidden=True):
+        path = Path(where)
         if not stat.S_ISREG(info.st_mode) or not path.resolve().is_relative_to(inside):
             problems.append(Problem(f"static/{name} is not a regular file inside static/, so it is not copied; "
                                     "copy the file itself into static/", path, level="warning"))

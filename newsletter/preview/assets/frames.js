@@ -5,7 +5,6 @@ const WIDTHS = { "desktop-frame": 682, "phone-frame": 395 }; // the email's view
 const NARROW = 700; // below this the views stack and the page scrolls
 const GAP = 24;
 const MIN_SCALE = 0.45;
-const QUIET_MS = 160; // a frame scrolled by the other one does not scroll it back
 const FOUND_STYLE = "[data-nl-found]{outline:3px solid #f59e0b!important;outline-offset:3px;"
   + "box-shadow:0 0 0 9999px rgba(245,158,11,.07)!important}";
 
@@ -16,7 +15,7 @@ export class Frames {
     this.sync = true;
     this.stories = [];
     this.found = null; // {story, title} of the finding shown, or null
-    this.quiet = new Map();
+    this.expected = new Map(); // frame -> the scroll position set from here (its scroll event is no user's)
     new ResizeObserver(() => this.layout()).observe(container);
     window.addEventListener("resize", () => this.layout());
   }
@@ -59,8 +58,16 @@ export class Frames {
     this.mark(frame);
   }
 
-  quietFor(frame, ms = QUIET_MS) {
-    this.quiet.set(frame, performance.now() + ms);
+  // Scroll a view from here; the scroll event this causes is not taken for the reader's own scrolling.
+  scroll(frame, y) {
+    const win = frame.contentWindow;
+    const doc = frame.contentDocument;
+    if (!win || !doc || !doc.documentElement) return;
+    const most = Math.max(0, doc.documentElement.scrollHeight - win.innerHeight);
+    const target = Math.max(0, Math.min(Math.round(y), most));
+    if (Math.abs(win.scrollY - target) < 1) return;
+    this.expected.set(frame, target);
+    win.scrollTo(0, target);
   }
 
   // The sections of the email, top to bottom: the same in both views, whatever their heights.
@@ -70,8 +77,11 @@ export class Frames {
   }
 
   follow(leader) {
-    if (!this.sync || performance.now() < (this.quiet.get(leader) || 0)) return;
     const win = leader.contentWindow;
+    const expected = this.expected.get(leader);
+    this.expected.delete(leader);
+    if (expected !== undefined && win && Math.abs(win.scrollY - expected) <= 2) return;
+    if (!this.sync) return;
     const doc = leader.contentDocument;
     if (!win || !doc || !doc.body) return;
     const atBottom = win.scrollY + win.innerHeight >= doc.documentElement.scrollHeight - 2;
@@ -95,8 +105,7 @@ export class Frames {
         const block = otherBlocks[index];
         y = block.getBoundingClientRect().top + otherWin.scrollY + fraction * block.offsetHeight;
       }
-      this.quietFor(other);
-      otherWin.scrollTo(0, Math.round(y));
+      this.scroll(other, y);
     }
   }
 
@@ -120,8 +129,7 @@ export class Frames {
       this.mark(frame);
       const element = this.story(doc, found);
       const y = element ? element.getBoundingClientRect().top + win.scrollY - 16 : 0;
-      this.quietFor(frame, 400);
-      win.scrollTo(0, Math.max(0, Math.round(y)));
+      this.scroll(frame, y);
     }
   }
 

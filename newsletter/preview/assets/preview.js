@@ -53,13 +53,11 @@ function swap(frame, html) {
     return;
   }
   const win = frame.contentWindow;
-  const x = win.scrollX;
   const y = win.scrollY;
-  frames.quietFor(frame, 400);
   const fresh = new DOMParser().parseFromString(html, "text/html");
   doc.replaceChild(doc.importNode(fresh.documentElement, true), doc.documentElement);
-  win.scrollTo(x, y);
-  requestAnimationFrame(() => win.scrollTo(x, y));
+  frames.scroll(frame, y);
+  requestAnimationFrame(() => frames.scroll(frame, y));
   frames.attach(frame);
 }
 
