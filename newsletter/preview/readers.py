@@ -10,7 +10,7 @@ from newsletter.build import preview_filler
 from newsletter.model import Rendered
 
 SAMPLE_NAME = "Ada"
-READERS = {"named": f"{SAMPLE_NAME}, with a first name", "anonymous": "Without a first name"}
+READERS = {"named": f"{SAMPLE_NAME} (has a first name)", "anonymous": "No first name"}
 
 
 def filler(rendered: Rendered, reader: str | None) -> Callable[[str, str], str]:

@@ -16,7 +16,7 @@ from newsletter.content import ISSUE_FILE, list_issues, peek
 from newsletter.errors import NewsletterError, Problem
 from newsletter.model import Rendered
 from newsletter.preview.checks import item, run_checks
-from newsletter.preview.readers import filler, platform_subjects, readers
+from newsletter.preview.readers import READERS, filler, platform_subjects, readers
 from newsletter.render.templates import environment, theme_dirs
 
 GMAIL_CLIP_BYTES = 102 * 1024
@@ -147,6 +147,8 @@ class Preview:
                 snap.html = served_html(rendered, fill)
                 snap.text = mergetags.fill(rendered.text, fill)
                 snap.problems = []
+                for reader in READERS:  # before the page is told, so its requests find them ready
+                    self._filled(snap, reader)
         snap.build_ms = (time.perf_counter() - start) * 1000
         snap.built_at = time.time()
 

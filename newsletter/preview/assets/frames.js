@@ -1,7 +1,8 @@
 "use strict";
 // The desktop and phone views: sized to fit side by side, scrolled together story by story, a story found.
 
-const WIDTHS = { "desktop-frame": 682, "phone-frame": 395 }; // the email's viewport plus the frame's border
+const WIDTHS = { "desktop-frame": 680, "phone-frame": 375 }; // the email's viewport
+const BORDERS = { "desktop-frame": 1, "phone-frame": 10 }; // the screen's edge around it, never scaled
 const NARROW = 700; // below this the views stack and the page scrolls
 const GAP = 24;
 const MIN_SCALE = 0.45;
@@ -30,19 +31,19 @@ export class Frames {
     if (!shown.length) return;
     const narrow = window.innerWidth < NARROW;
     const width = this.container.clientWidth;
-    const need = shown.reduce((sum, frame) => sum + WIDTHS[frame.id], 0) + GAP * (shown.length - 1);
-    const together = Math.max(MIN_SCALE, Math.min(1, width / need));
+    const edges = shown.reduce((sum, frame) => sum + 2 * BORDERS[frame.id], 0) + GAP * (shown.length - 1);
+    const content = shown.reduce((sum, frame) => sum + WIDTHS[frame.id], 0);
+    const together = Math.max(MIN_SCALE, Math.min(1, (width - edges) / content));
     for (const frame of shown) {
       const natural = WIDTHS[frame.id];
-      const scale = narrow ? Math.min(1, width / natural) : together;
+      const edge = 2 * BORDERS[frame.id];
+      const scale = narrow ? Math.min(1, (width - edge) / natural) : together;
       const figure = frame.closest("figure");
       const screen = frame.parentElement;
-      figure.style.width = `${Math.ceil(natural * scale)}px`;
-      if (narrow) screen.style.height = `${Math.round(Math.min(window.innerHeight * 0.8, 900))}px`;
-      else screen.style.height = "";
-      const height = screen.clientHeight;
+      figure.style.width = `${Math.ceil(natural * scale) + edge}px`;
+      screen.style.height = narrow ? `${Math.round(Math.min(window.innerHeight * 0.8, 900))}px` : "";
       frame.style.width = `${natural}px`;
-      frame.style.height = `${Math.floor(height / scale)}px`;
+      frame.style.height = `${Math.ceil(screen.clientHeight / scale)}px`;
       frame.style.transform = scale === 1 ? "" : `scale(${scale})`;
       frame.dataset.scale = String(scale);
     }
@@ -135,8 +136,8 @@ export class Frames {
 
   mark(frame) {
     const doc = frame.contentDocument;
-    if (!doc || !doc.head) return;
-    if (!doc.getElementById("nl-preview-found")) {
+    if (!doc || !doc.head || (!this.found && !doc.getElementById("nl-preview-found"))) return;
+    if (!doc.getElementById("nl-preview-found")) { // only once a finding is shown: a new style sheet costs a restyle
       const style = doc.createElement("style");
       style.id = "nl-preview-found";
       style.textContent = FOUND_STYLE;

@@ -122,7 +122,9 @@ function show(state) {
   }
   const checks = state.checks || {};
   $("checks-note").textContent = checks.available ? "" : (checks.note || "");
-  const found = [...(checks.findings || []), ...state.warnings];
+  const rank = { error: 0, warning: 1 };
+  const found = [...(checks.findings || []), ...state.warnings]
+    .sort((a, b) => (rank[a.level] ?? 2) - (rank[b.level] ?? 2)); // errors first: they stop the send
   frames.stories = state.stories;
   findings(found, {
     empty: checks.available ? "no findings" : "",
@@ -159,10 +161,10 @@ async function refresh(force) {
   if (state.built && (force || state.built_at !== shownBuild || shownView !== view())) {
     shownBuild = state.built_at;
     shownView = view();
-    const [html, text] = await Promise.all([emailUrl(), `${base}email.txt?${view()}`].map(
-      async (url) => (await fetch(url, { cache: "no-store" })).text()));
+    const text = fetch(`${base}email.txt?${view()}`, { cache: "no-store" }).then((r) => r.text());
+    const html = await (await fetch(emailUrl(), { cache: "no-store" })).text();
     for (const frame of frames.frames) swap(frame, html);
-    $("text").textContent = text;
+    $("text").textContent = await text;
   }
   document.body.dataset.version = String(state.version);
 }
