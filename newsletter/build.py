@@ -79,20 +79,31 @@ def _measure_stories(html: str, issue: Issue) -> tuple[str, dict[str, int]]:
     return _STORY_MARK.sub("", html), by_file
 
 
-def preview_filler(rendered: Rendered) -> Any:
+def preview_filler(rendered: Rendered) -> Callable[[str, str], str]:
     """Return the merge-tag filler for build and preview output."""
-    pub = rendered.issue.settings.publication
-    return mergetags.preview_values(pub.url, rendered.issue.web_url, pub.unsubscribe_url,
-                                    pub.preferences_url, pub.postal_address)
+    return _preview_values(rendered.issue)
+
+
+def preview_text(issue: Issue, text: str) -> str:
+    """Return plain text of an issue (its subject, its preheader) with merge tags filled as build shows them."""
+    return mergetags.fill(text, _preview_values(issue))
+
+
+def _preview_values(issue: Issue) -> Callable[[str, str], str]:
+    """Return the filler with the harmless preview values of an issue's publication."""
+    pub = issue.settings.publication
+    return mergetags.preview_values(pub.url, issue.web_url, pub.unsubscribe_url, pub.preferences_url,
+                                    pub.postal_address)
 
 
 def manifest(rendered: Rendered, html: str, text: str) -> dict[str, Any]:
-    """Return the manifest.json document for a build."""
+    """Return the manifest.json document for a build (subject and preheader as build fills them)."""
     issue = rendered.issue
     return {
         "slug": issue.slug,
-        "subject": issue.subject,
-        "preheader": issue.preheader,
+        "subject": preview_text(issue, issue.subject),
+        "preheader": preview_text(issue, issue.preheader),
+        "status": issue.status,
         "date": issue.date.isoformat() if isinstance(issue.date, dt.date) else None,
         "number": issue.number,
         "stories": [

@@ -98,6 +98,28 @@ class PreviewOptions:
 
 
 @dataclass(frozen=True)
+class PushOptions:
+    """The [push] table: where self-hosted and regional platforms answer (credentials stay in the environment)."""
+
+    listmonk_url: str = ""
+    mailgun_url: str = ""
+    mailgun_domain: str = ""
+    ses_region: str = ""
+    campaign_monitor_client_id: str = ""
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    """The [check] table: a level (or "off") per rule id or `family/*`, and the mail clients compat checks."""
+
+    levels: tuple[tuple[str, str], ...] = ()
+    compat_clients: tuple[str, ...] | None = None  # None: the default list in checks/compat.py
+
+
+CHECK_LEVELS = ("error", "warning", "info", "off")
+
+
+@dataclass(frozen=True)
 class Settings:
     """The whole validated newsletter.toml plus where it was found."""
 
@@ -109,6 +131,8 @@ class Settings:
     images: ImageOptions = field(default_factory=ImageOptions)
     archive: ArchiveOptions = field(default_factory=ArchiveOptions)
     preview: PreviewOptions = field(default_factory=PreviewOptions)
+    push: PushOptions = field(default_factory=PushOptions)
+    check: CheckOptions = field(default_factory=CheckOptions)
     warnings: tuple[Problem, ...] = ()
 
     @property
@@ -135,6 +159,8 @@ _TABLES: dict[str, type] = {
     "images": ImageOptions,
     "archive": ArchiveOptions,
     "preview": PreviewOptions,
+    "push": PushOptions,
+    "check": CheckOptions,
 }
 _CHOICES = {("text", "links"): ("references", "inline"), ("text", "emphasis"): ("plain", "markers")}
 
@@ -170,7 +196,8 @@ def load_settings(root: Path) -> Settings:
             found.error(f"`{table}` must be a table: write [{table}] on its own line", path,
                         key_line(text, "", table))
             continue
-        values[table] = _build_table(table, value, text, path, found)
+        build = _check_table if table == "check" else _build_table
+        values[table] = build(table, value, text, path, found)
     if "publication" not in data:
         found.error("missing [publication] table with at least `name = \"…\"`", path)
     found.raise_if_errors()
@@ -214,6 +241,31 @@ def _build_table(table: str, value: dict[str, Any], text: str, path: Path, found
         return cls(**kwargs)
     except TypeError as exc:  # pragma: no cover - guarded by the checks above
         raise NewsletterError(str(exc), path) from None
+
+
+def _check_table(table: str, value: dict[str, Any], text: str, path: Path, found: Collector) -> CheckOptions:
+    """Validate [check]: `"family/rule" = "error|warning|info|off"` lines and `compat_clients = [...]`.
+
+    Rule ids are checked against the rules by `check` itself (this module sits below the rules).
+    """
+    levels: list[tuple[str, str]] = []
+    clients: tuple[str, ...] | None = None
+    for key, item in value.items():
+        line = key_line(text, table, key)
+        if key == "compat_clients":
+            if not isinstance(item, list) or not all(isinstance(c, str) and c.strip() for c in item):
+                found.error('`compat_clients` must be a list of client names, like ["gmail", "outlook-windows"]',
+                            path, line)
+            else:
+                clients = tuple(c.strip() for c in item)
+        elif "/" not in key:
+            found.warn(f"unknown key `{key}` in [check]: write a rule id such as \"links/insecure\" = \"info\", "
+                       "or compat_clients = [...]", path, line)
+        elif not isinstance(item, str) or item not in CHECK_LEVELS:
+            found.error(f"`{key}` must be one of {', '.join(map(repr, CHECK_LEVELS))}", path, line)
+        else:
+            levels.append((key, item))
+    return CheckOptions(tuple(levels), clients)
 
 
 _URLS = {("publication", k) for k in ("url", "subscribe_url", "unsubscribe_url", "preferences_url")} | {

@@ -20,6 +20,7 @@ from newsletter.images import prepare_image
 from newsletter.links import add_utm, tag_links, utm_defaults
 from newsletter.mergetags import mark_written
 from newsletter.model import KINDS, STATUSES, Image, Issue, Story
+from newsletter.strays import name_stray
 
 ISSUE_FILE = "issue.toml"
 ISSUE_KEYS = {"subject": str, "preheader": str, "date": dt.date, "number": int, "intro": str, "stories": list,
@@ -27,6 +28,7 @@ ISSUE_KEYS = {"subject": str, "preheader": str, "date": dt.date, "number": int, 
 STORY_KEYS = {"title", "byline", "image", "image_alt", "link", "kind"}
 IMAGE_TYPES = {".png", ".jpg", ".jpeg", ".gif", ".webp"}
 STORY_SUFFIXES = {".md", ".txt"}
+_CHECK_COMMENT = re.compile(r"\s*<!--\s*check:.*-->\s*")  # a .txt line only `newsletter check` reads
 _RAW_IMG = re.compile(r"""<img\b[^>]*?\bsrc\s*=\s*["']?([^"'\s>]+)""", re.IGNORECASE)
 
 
@@ -111,7 +113,10 @@ def apply_meta(issue: Issue, meta: dict[str, Any], text: str, path: Path, found:
             found.error(f"`{key}` must be {kind}", path, line)
     subject = meta.get("subject")
     if subject is None:
-        found.error('missing `subject = "…"`: every issue needs a subject line', path)
+        typo = next((key for key in meta if key not in ISSUE_KEYS and did_you_mean(key, ["subject"])), None)
+        found.error('missing `subject = "…"`: every issue needs a subject line'
+                    + (f" (is `{typo}` meant to be `subject`?)" if typo else ""), path,
+                    key_line(text, "", typo) if typo else None)
     elif isinstance(subject, str) and not subject.strip():
         found.error("`subject` is empty: write the subject line readers see in their inbox", path,
                     key_line(text, "", "subject"))
@@ -120,8 +125,9 @@ def apply_meta(issue: Issue, meta: dict[str, Any], text: str, path: Path, found:
             found.error(f"`{key}` must be one line of text, without line breaks or control characters", path,
                         key_line(text, "", key))
     # The other values are set even when the subject is wrong, for `check`, which goes on after errors.
-    issue.subject = subject.strip() if isinstance(subject, str) else ""
-    issue.preheader = meta["preheader"].strip() if isinstance(meta.get("preheader"), str) else ""
+    # Merge tags in the subject and preheader are marked as in the body: each output fills or translates them.
+    issue.subject = mark_written(subject.strip()) if isinstance(subject, str) else ""
+    issue.preheader = mark_written(meta["preheader"].strip()) if isinstance(meta.get("preheader"), str) else ""
     issue.date = meta["date"] if isinstance(meta.get("date"), dt.date) else None
     issue.number = meta["number"] if isinstance(meta.get("number"), int) else None
     status = meta.get("status", "ready")
@@ -151,6 +157,8 @@ def story_files(folder: Path, order: object = None, found: Collector | None = No
     present: list[Path] = []
     for path in sorted(folder.iterdir()):
         if path.suffix.lower() not in STORY_SUFFIXES or path.name.startswith(("_", ".")) or not path.is_file():
+            if found is not None:
+                name_stray(path, found, IMAGE_TYPES)
             continue
         if not path.resolve().is_relative_to(folder):
             if found is not None:
@@ -195,7 +203,7 @@ def load_story(path: Path, issue_dir: Path, settings: Settings, found: Collector
 
 def _load_txt(path: Path, text: str) -> Story:
     """Read a .txt story: first non-empty line is the headline, blank lines separate paragraphs."""
-    lines = text.split("\n")
+    lines = ["" if _CHECK_COMMENT.fullmatch(line) else line for line in text.split("\n")]
     first = next(i for i, line in enumerate(lines) if line.strip())
     paragraphs: list[tuple[str, int]] = []
     block: list[str] = []

@@ -79,7 +79,7 @@ class ProblemsError(NewsletterError):
     """Raised once with every problem a loader collected."""
 
     def __init__(self, problems: list[Problem]) -> None:
-        first = problems[0]
+        first = next((p for p in problems if p.level == "error"), problems[0])
         super().__init__(first.message, first.path, first.line)
         self._problems = problems
 
@@ -105,10 +105,18 @@ class Collector:
         self.warnings.append(Problem(message, path, line, level="warning"))
 
     def absorb(self, exc: NewsletterError) -> None:
-        """Record every problem of an error raised by a helper."""
-        self.errors.extend(exc.problems)
+        """Record every problem of an error raised by a helper (its warnings stay warnings)."""
+        for problem in exc.problems:
+            (self.warnings if problem.level == "warning" else self.errors).append(problem)
 
     def raise_if_errors(self) -> None:
-        """Raise ProblemsError when any error was recorded."""
-        if self.errors:
-            raise ProblemsError(self.errors)
+        """Raise ProblemsError when any error was recorded, with the warnings too: every problem at once.
+
+        Problems are grouped by file (in the order files were first reported) and sorted by line, so a
+        warning such as a misspelt key stands next to the error it causes.
+        """
+        if not self.errors:
+            return
+        problems = [*self.errors, *self.warnings]
+        files = {str(p.path): i for i, p in reversed(list(enumerate(problems)))}
+        raise ProblemsError(sorted(problems, key=lambda p: (files[str(p.path)], p.line or 0)))

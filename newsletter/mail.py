@@ -57,15 +57,16 @@ def build_message(rendered: Rendered, *, to: str = "", subject_prefix: str = "",
     values = _values(rendered)
     cids = {image: f"{re.sub(r'[^A-Za-z0-9.-]', '-', image)}@{domain}" for image in rendered.images}
     html = local_images(rendered, rendered.html, lambda image: f"cid:{cids[image]}")
-    html = mergetags.fill(html, _filler(values), html=True)
-    text = mergetags.fill(rendered.text, _filler(values))
+    fill = _filler(values)
+    html = mergetags.fill(html, fill, html=True)
+    text = mergetags.fill(rendered.text, fill)
 
     msg = EmailMessage()
     msg["From"] = Address(name, addr_spec=address)
     msg["To"] = to or Address(name, addr_spec=address)
     if pub.reply_to:
         msg["Reply-To"] = pub.reply_to
-    msg["Subject"] = subject_prefix + rendered.issue.subject
+    msg["Subject"] = subject_prefix + mergetags.fill(rendered.issue.subject, fill)
     msg["Date"] = format_datetime(now or dt.datetime.now(dt.UTC).astimezone())
     msg["Message-ID"] = make_msgid(idstring=rendered.slug, domain=domain)
     unsubscribe = [f"<{values['unsubscribe_url']}>"]

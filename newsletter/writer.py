@@ -127,6 +127,24 @@ def _swap(staging: Path, target: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
+def replace_file(path: Path, data: bytes, new_mode: int | None = None) -> None:
+    """Replace one of the user's files atomically (a temporary file beside it, then rename), keeping its mode.
+
+    A file that does not exist yet gets `new_mode` (default: private to the user, as mkstemp makes it).
+    """
+    mode = path.stat().st_mode & 0o7777 if path.exists() else new_mode
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        if mode is not None:
+            Path(temporary).chmod(mode)
+        Path(temporary).replace(path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
 def write_cache_file(path: Path, data: bytes) -> bool:
     """Write one cache file atomically (temporary file, then rename); return False when it cannot be written.
 
@@ -134,10 +152,7 @@ def write_cache_file(path: Path, data: bytes) -> bool:
     """
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        Path(temporary).replace(path)
+        replace_file(path, data)
     except OSError:
         return False
     return True
@@ -148,26 +163,18 @@ def update_files(target: Path, files: dict[str, bytes], copies: dict[str, Path] 
     """Write, copy and remove single files inside an existing output folder, each file replaced atomically.
 
     For output updated a little at a time (the web archive): each file is written beside its final name and
-    renamed over it, so a reader never sees half a file and a failure leaves that file as it was. Nothing in
-    `target` but the named files is touched; folders left empty by a removal are removed too.
+    renamed over it (replace_file), so a reader never sees half a file and a failure leaves that file as it
+    was; new files are readable by a web server. Nothing in `target` but the named files is touched; folders
+    left empty by a removal are removed too.
     """
     target.mkdir(parents=True, exist_ok=True)
-    jobs = [(name, data, None) for name, data in files.items()]
-    jobs += [(name, None, source) for name, source in (copies or {}).items()]
-    for name, data, source in jobs:
+    root = target.resolve()
+    jobs: list[tuple[str, bytes | Path]] = [*files.items(), *(copies or {}).items()]
+    for name, content in jobs:
         path = _place(target, name)
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         try:
-            with os.fdopen(handle, "wb") as out:
-                if data is not None:
-                    out.write(data)
-                else:
-                    with Path(source).open("rb") as original:
-                        shutil.copyfileobj(original, out)
-            Path(temporary).chmod(0o644)
-            Path(temporary).replace(path)
+            replace_file(path, content if isinstance(content, bytes) else content.read_bytes(), new_mode=0o644)
         except OSError as exc:
-            Path(temporary).unlink(missing_ok=True)
             raise NewsletterError(f"cannot write {name}: {exc.strerror or exc}", path) from None
     for name in remove:
         path = _place(target, name)
@@ -176,7 +183,7 @@ def update_files(target: Path, files: dict[str, bytes], copies: dict[str, Path] 
         except OSError as exc:
             raise NewsletterError(f"cannot remove {name}: {exc.strerror or exc}", path) from None
         folder = path.parent
-        while folder != target.resolve() and folder.is_relative_to(target.resolve()):
+        while folder != root and folder.is_relative_to(root):
             try:
                 folder.rmdir()
             except OSError:

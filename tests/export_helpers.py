@@ -41,22 +41,32 @@ SIGNATURES = {
     "campaign-monitor": ["<unsubscribe", "[unsubscribe]", "[webversion]", "[preferences]", "[email]",
                          "[firstname"],
 }
-# The first-name tag with the fallback "there", as each platform writes it.
+# The first-name tag with the fallback "there", as each platform writes it in HTML.
 FIRST_NAME = {
     "mailchimp": "*|IF:FNAME|**|FNAME|**|ELSE:|*there*|END:IF|*",
     "ses": "{{#if first_name}}{{first_name}}{{else}}there{{/if}}",
-    "sendgrid": '{{insert first_name "default=there"}}',
+    "sendgrid": "{{#if first_name}}{{first_name}}{{else}}there{{/if}}",
     # Postmark's templates FAQ: `Dear {{#name}}{{.}}{{/name}}{{^name}}…{{/name}}` (Mustachio scopes the section).
     "postmark": "{{#first_name}}{{.}}{{/first_name}}{{^first_name}}there{{/first_name}}",
-    "mailgun": "%recipient_fname%",
+    "mailgun": "there",  # Mailgun has no fallback: the fallback is written in (and the export says so)
     "listmonk": '{{ .Subscriber.FirstName | default "there" }}',
     "buttondown": '{{ subscriber.metadata.first_name|default:"there" }}',
-    "brevo": '{{ contact.FIRSTNAME | default: "there" }}',
-    "kit": '{{ subscriber.first_name | default: "there" }}',
+    "brevo": "{{ contact.FIRSTNAME|default:'there' }}",
+    "kit": '{{ subscriber.first_name | default: "there" | escape }}',
     "campaign-monitor": "[firstname,fallback=there]",
 }
+# ... and in the text part, where the engine would HTML-escape (the raw forms).
+FIRST_NAME_TEXT = {
+    **FIRST_NAME,
+    "ses": "{{#if first_name}}{{{first_name}}}{{else}}there{{/if}}",
+    "sendgrid": "{{#if first_name}}{{{first_name}}}{{else}}there{{/if}}",
+    "postmark": "{{#first_name}}{{{.}}}{{/first_name}}{{^first_name}}there{{/first_name}}",
+    "listmonk": '{{ .Subscriber.FirstName | default "there" | Safe }}',
+}
+UNSUBSCRIBE_TEXT = {**UNSUBSCRIBE, "ses": "{{{amazonSESUnsubscribeUrl}}}", "listmonk": "{{ UnsubscribeURL . | Safe }}",
+                    "campaign-monitor": "[unsubscribe]"}
 # What would open a template token on each platform, in the literal text of a story.
-OPENERS = {"mailchimp": r"\*\|", "mailgun": r"%unsubscribe_url%", "campaign-monitor": r"\["}
+OPENERS = {"mailchimp": r"\*\|", "mailgun": r"%unsubscribe_url%", "campaign-monitor": r"\[(?=[A-Za-z])"}
 CURLY = r"\{[{%#]"
 
 
@@ -83,6 +93,7 @@ class Parts:
     html: str
     text: str | None
     payload: dict | None
+    preheader: str | None = None
 
 
 def _zip_html(path: Path) -> tuple[str, list[str]]:
@@ -100,10 +111,11 @@ def read_parts(platform: str, folder: Path) -> Parts:
     if platform == "mailchimp":
         campaign, content = load("campaign.json"), load("content.json")
         return Parts(campaign["settings"]["subject_line"], _zip_html(folder / "mailchimp.zip")[0],
-                     content["plain_text"], campaign)
+                     content["plain_text"], campaign, campaign["settings"]["preview_text"])
     if platform == "campaign-monitor":
-        return Parts("", _zip_html(folder / "campaign-monitor.zip")[0],
-                     (folder / "email.txt").read_text(encoding="utf-8"), None)
+        campaign = load("campaign.json")
+        return Parts(campaign["Subject"], _zip_html(folder / "campaign-monitor.zip")[0],
+                     (folder / "email.txt").read_text(encoding="utf-8"), campaign)
     if platform == "ses":
         v2 = load("sesv2-template.json")
         c = v2["TemplateContent"]
@@ -123,13 +135,13 @@ def read_parts(platform: str, folder: Path) -> Parts:
         return Parts(body["subject"], body["body"], body["altbody"], body)
     if platform == "buttondown":
         body = load("email.json")
-        return Parts(body["subject"], body["body"], None, body)
+        return Parts(body["subject"], body["body"], None, body, body["description"])
     if platform == "brevo":
         body = load("campaign.json")
-        return Parts(body["subject"], body["htmlContent"], None, body)
+        return Parts(body["subject"], body["htmlContent"], None, body, body["previewText"])
     if platform == "kit":
         body = load("broadcast.json")
-        return Parts(body["subject"], body["content"], None, body)
+        return Parts(body["subject"], body["content"], None, body, body["preview_text"])
     raise AssertionError(platform)
 
 

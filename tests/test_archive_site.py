@@ -57,7 +57,7 @@ def test_only_published_issues_reach_the_index_pages_feed_sitemap_and_links(pub,
     result = run("archive", cwd=pub)
     assert result.exit_code == 1, result.output
     assert LEFT_OUT in result.stdout
-    assert "issues/2024-03-22-tag-typo/issue.toml:5: error: “{{ frist_name }}” is not a merge tag" in result.stderr
+    assert "issues/2024-03-22-tag-typo/issue.toml:5:1: error: “{{ frist_name }}” is not a merge tag" in result.stderr
     assert "rebuilt 3 of 3 issue(s)" in result.stdout
     out = site(pub)
     assert issue_links(out / "index.html") == PUBLISHED

@@ -48,10 +48,10 @@ def test_seed_text_output_points_at_story_lines(seed_pub: Path, run) -> None:
     result = run("check", cwd=seed_pub)
     out = result.stdout
     story = f"{SEED_ISSUE}/{SEED_STORY}"
-    assert f"{story}:19: error: this paragraph repeats the one on line 3" in out
-    assert f"{story}:41: warning:" in out
-    assert f"{story}:5: warning:" in out
-    assert f"{story}:27: warning:" in out
+    assert f"{story}:19:1: error: this paragraph repeats the one on line 3" in out
+    assert f"{story}:41:1: warning:" in out
+    assert f"{story}:5:140: warning:" in out  # at the figure: “…injuring 183 others”
+    assert f"{story}:27:89: warning:" in out  # at the no-break space and space
     assert "fix: delete one of the two copies" in out
     assert "reading time: about 2 min" in out
     assert f"{SEED_STORY}: 2 min, 411 words" in out
@@ -62,7 +62,7 @@ def test_seed_text_output_points_at_story_lines(seed_pub: Path, run) -> None:
 def test_text_output_groups_findings_by_file(publication, run) -> None:
     """Findings of one file are together, files separated by a blank line, in issue order."""
     pub = apply(publication(CLEAN), {
-        "ISSUE/02-lido.txt": "The Lido Reopens\n\nThe the pool reopens.\n\nIt  opens at 7am.\n",
+        "ISSUE/02-lido.txt": "The Lido Reopens\n\nThe the pool reopens.\n\nIt\u00a0 opens at 7am.\n",
         "ISSUE/03-market.md": "# Market\n\n[click here](http://market.example.org)\n",
         "ISSUE/issue.toml": lambda t: t.replace('"Summer arrives on the harbour"', '"SUMMER ON THE HARBOUR"'),
     })
@@ -79,7 +79,7 @@ def test_exit_codes(publication, run) -> None:
     """0 when clean or only warnings; 1 on an error, or on a warning with --strict; 2 for an unknown issue."""
     pub = publication(CLEAN)
     assert run("check", cwd=pub).exit_code == 0
-    apply(pub, {"ISSUE/02-lido.txt": "Lido\n\nIt  opens.\n"})
+    apply(pub, {"ISSUE/02-lido.txt": "Lido\n\nIt\u00a0 opens.\n"})
     assert run("check", cwd=pub).exit_code == 0
     assert run("check", "--strict", cwd=pub).exit_code == 1
     failed = apply(pub, {"ISSUE/03-market.md": "# Market\n\n![](images/boat.png)\n"})
@@ -185,7 +185,7 @@ def test_clipping_names_the_cost_of_each_story(publication, run) -> None:
 
 def test_check_rendered_and_summary_for_build(publication) -> None:
     """build can reuse its Rendered: check_rendered finds the slips, summarise prints them briefly."""
-    pub = apply(publication(CLEAN), {"ISSUE/02-lido.txt": "Lido\n\nIt  opens.\n\nThe the pool.\n"})
+    pub = apply(publication(CLEAN), {"ISSUE/02-lido.txt": "Lido\n\nIt\u00a0 opens.\n\nThe the pool.\n"})
     settings = load_settings(pub)
     rendered = build_issue(settings, pub / ISSUE)
     found = check_rendered(rendered)
@@ -193,7 +193,7 @@ def test_check_rendered_and_summary_for_build(publication) -> None:
     assert found == check_issue(settings, pub / ISSUE)
     lines = summarise(found, pub)
     assert lines[0] == "check: 2 warnings (run `newsletter check` for the fixes)"
-    assert lines[1].startswith(f"  {ISSUE}/02-lido.txt:3: warning: ")
+    assert lines[1].startswith(f"  {ISSUE}/02-lido.txt:3:3: warning: ")
     assert lines[1].endswith("[editorial/double-space]")
     assert summarise([], pub) == []
     many = [Finding("editorial/double-space", "warning", pub / "a.txt", n, "m", "f") for n in range(1, 15)]
@@ -215,12 +215,12 @@ def test_readme_schema_is_the_one_tests_validate_against() -> None:
 
 def test_build_prints_the_check_summary_and_still_builds(publication, run) -> None:
     """`newsletter build` prints check's warnings as path:line, writes the issue and exits 0."""
-    pub = apply(publication(CLEAN), {"ISSUE/02-lido.txt": "Lido\n\nIt  opens.\n\nThe the pool.\n"})
+    pub = apply(publication(CLEAN), {"ISSUE/02-lido.txt": "Lido\n\nIt\u00a0 opens.\n\nThe the pool.\n"})
     result = run("build", cwd=pub)
     assert result.exit_code == 0, result.output
     assert "check: 2 warnings (run `newsletter check` for the fixes)" in result.stderr
-    assert f"{ISSUE}/02-lido.txt:3: warning: " in result.stderr
-    assert f"{ISSUE}/02-lido.txt:5: warning: " in result.stderr
+    assert f"{ISSUE}/02-lido.txt:3:3: warning: " in result.stderr
+    assert f"{ISSUE}/02-lido.txt:5:5: warning: " in result.stderr
     assert (pub / "dist" / "2024-06-01-summer" / "email.html").is_file()
     clean = run("build", cwd=apply(pub, {"ISSUE/02-lido.txt": "Lido\n\nIt opens.\n\nThe pool.\n"}))
     assert clean.exit_code == 0

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from newsletter.checks.linkcheck import request_all
+from newsletter.checks.linkcheck import LOOPBACK_ENV, request_all
 from tests.check_helpers import CLEAN, apply, check_json, findings, places
 
 SLOW_SECONDS = 2.0
@@ -26,7 +26,8 @@ class Handler(BaseHTTPRequestHandler):
     hits: ClassVar[Counter[tuple[str, str]]] = Counter()
     routes: ClassVar[dict[str, tuple[int, str]]] = {  # path: (status, location)
         "/ok": (200, ""), "/missing": (404, ""), "/error": (500, ""), "/moved": (301, "/ok"),
-        "/hop1": (301, "/hop2"), "/hop2": (302, "/ok"),
+        "/hop1": (301, "/hop2"), "/hop2": (302, "/ok"), "/to-private": (302, "http://10.1.2.3/admin"),
+        "/to-metadata": (301, "http://169.254.169.254/latest/meta-data/"), "/unsub-missing": (404, ""),
     }
 
     def _answer(self) -> None:
@@ -35,6 +36,12 @@ class Handler(BaseHTTPRequestHandler):
         Handler.hits[self.command, path] += 1
         if path == "/slow":
             time.sleep(SLOW_SECONDS)
+        if path == "/trickle":  # one byte at a time: each read is quick, the whole answer never ends
+            for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"x" * 200:
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+                time.sleep(0.05)
+            return
         status, location = self.routes.get(path, (200, ""))
         if path == "/nohead":
             status = 405 if self.command == "HEAD" else 200
@@ -65,13 +72,20 @@ def server() -> Iterator[str]:
     httpd.server_close()
 
 
+@pytest.fixture(autouse=True)
+def _loopback(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Let these tests check servers on loopback (check --links refuses loopback without the opt-in)."""
+    monkeypatch.setenv(LOOPBACK_ENV, "1")
+
+
 def loopback_pub(publication, base: str, paths: list[str]) -> Path:
     """Return the clean publication with its web links replaced by links to the loopback server."""
     body = "\n\n".join(f"See [the page at {p}]({base}{p})." for p in paths)
     return apply(publication(CLEAN), {
         "ISSUE/01-ferry.md": None,
         "ISSUE/03-market.md": f"# Links\n\n{body}\n",
-        "newsletter.toml": lambda t: t.replace("https://check.example.org/subscribe", f"{base}/ok"),
+        "newsletter.toml": lambda t: t.replace("https://check.example.org/subscribe", f"{base}/ok").replace(
+            "https://check.example.org", base),
     })
 
 
@@ -105,19 +119,25 @@ def test_links_timeout_is_a_warning(publication, run, server: str) -> None:
     assert places(document, "links/broken") == []
 
 
-def test_links_cache_skips_working_urls_for_a_day(publication, run, server: str) -> None:
-    """A second run requests only the URLs that failed; working ones come from the cache."""
+def test_links_cache_keeps_working_urls_a_day_and_failed_ones_ten_minutes(publication, run, server: str) -> None:
+    """A re-run asks nothing again within ten minutes; after that only the failed URL is asked again."""
     pub = loopback_pub(publication, server, ["/ok", "/missing"])
     check_json(run, pub, "--links")
     first = Counter(Handler.hits)
     document, _ = check_json(run, pub, "--links")
-    assert Handler.hits["HEAD", "/ok"] == first["HEAD", "/ok"] == 1  # the subscribe link is the same URL
-    assert Handler.hits["HEAD", "/missing"] == first["HEAD", "/missing"] + 1
+    assert Handler.hits == first  # everything came from the cache
     assert places(document, "links/broken") == [("03-market.md", 5)]
-    cached = json.loads((pub / ".newsletter-cache" / "links" / "links.json").read_text(encoding="utf-8"))
-    assert sorted(cached) == [f"{server}/ok"]  # only working links are cached
-
+    cache = cached_dir(pub) / "links.json"
+    cached = json.loads(cache.read_text(encoding="utf-8"))
+    assert cached[f"{server}/missing"]["status"] == 404
     assert sorted(p.name for p in cached_dir(pub).iterdir()) == ["links.json"]  # one file, no temporary left
+    for item in cached.values():  # eleven minutes later
+        item["checked"] -= 11 * 60
+    cache.write_text(json.dumps(cached), encoding="utf-8")
+    document, _ = check_json(run, pub, "--links")
+    assert Handler.hits["HEAD", "/missing"] == first["HEAD", "/missing"] + 1
+    assert Handler.hits["HEAD", "/ok"] == first["HEAD", "/ok"] == 1  # working links are trusted for a day
+    assert places(document, "links/broken") == [("03-market.md", 5)]
 
 
 def cached_dir(pub: Path) -> Path:
@@ -136,6 +156,77 @@ def test_links_cache_that_cannot_be_written_only_costs_time(publication, run, se
         assert places(document, "links/broken") == [("03-market.md", 5)]
         assert Handler.hits["HEAD", "/ok"] == run_number
     assert cached_dir(pub).read_text(encoding="utf-8") == "not a folder"
+
+
+def test_links_refuses_private_addresses_without_the_opt_in(publication, run, server: str,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """Loopback, private, link-local (cloud metadata) and .internal addresses are never requested."""
+    monkeypatch.delenv(LOOPBACK_ENV)
+    targets = [f"{server}/ok", "http://10.0.0.8/", "http://192.168.1.1/router", "http://172.16.4.4/",
+               "http://169.254.169.254/latest/meta-data/", "http://127.0.0.2:9/", "http://build.internal/",
+               "http://localhost:9/"]
+    body = "\n\n".join(f"See [target {i}]({url})." for i, url in enumerate(targets))
+    pub = apply(loopback_pub(publication, server, []), {"ISSUE/03-market.md": f"# Links\n\n{body}\n"})
+    started = time.monotonic()
+    document, _ = check_json(run, pub, "--links")
+    assert time.monotonic() - started < 5
+    refused = [f for f in findings(document) if f["rule"] == "links/not-checked"]
+    assert {f["line"] for f in refused if f["path"].endswith("03-market.md")} == {3 + 2 * i for i in range(8)}
+    assert all("not checked: private address" in f["message"] for f in refused)
+    assert not Handler.hits  # the loopback server was never asked
+    assert places(document, "links/broken") == []
+
+
+def test_links_refuses_a_redirect_to_a_private_address(publication, run, server: str) -> None:
+    """A public page that redirects to a private or metadata address is refused at that hop."""
+    pub = loopback_pub(publication, server, ["/to-private", "/to-metadata"])
+    document, _ = check_json(run, pub, "--links")
+    refused = {f["line"]: f["message"] for f in findings(document) if f["rule"] == "links/not-checked"}
+    assert sorted(refused) == [3, 5]
+    assert "10.1.2.3" in refused[3] and "a redirect goes to http://10.1.2.3/admin" in refused[3]
+    assert "169.254.169.254" in refused[5]
+
+
+def test_links_caps_the_time_of_a_trickling_server(publication, run, server: str) -> None:
+    """A server that sends a byte at a time is cut off at --timeout in all, and reported as a timeout."""
+    pub = loopback_pub(publication, server, ["/trickle"])
+    started = time.monotonic()
+    document, _ = check_json(run, pub, "--links", "--timeout", "1")
+    assert time.monotonic() - started < 4  # the whole answer would take 10 s
+    assert places(document, "links/timeout") == [("03-market.md", 3)]
+
+
+def test_links_network_down_is_one_finding(publication, run, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without a network, one finding says so instead of one per URL, and nothing failed is cached."""
+    import socket
+
+    def offline(*args: object, **kwargs: object) -> None:
+        raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+
+    monkeypatch.setattr(socket, "getaddrinfo", offline)
+    pub = publication(CLEAN)
+    document, _ = check_json(run, pub, "--links")
+    online = [f for f in findings(document) if f["rule"] in {"links/broken", "links/timeout", "links/offline"}]
+    assert [(f["rule"], f["path"]) for f in online] == [("links/offline", None)]
+    assert "network seems to be down" in online[0]["message"]
+    cache = cached_dir(pub) / "links.json"
+    assert not cache.exists() or json.loads(cache.read_text(encoding="utf-8")) == {}
+
+
+def test_links_checks_every_url_the_email_carries(publication, run, server: str) -> None:
+    """Unsubscribe, preferences, logo and hosted image URLs are requested and reported at their setting."""
+    pub = apply(loopback_pub(publication, server, ["/ok"]), {
+        "newsletter.toml": lambda t: t.replace(f'unsubscribe_url = "{server}/unsubscribe"',
+                                               f'unsubscribe_url = "{server}/unsub-missing"\n'
+                                               f'preferences_url = "{server}/prefs"').replace(
+            "font_size = 17", f'font_size = 17\nlogo = "{server}/logo.png"'),
+        "ISSUE/01-ferry.md": "# Ferry\n\n![The ferry](images/boat.png)\n",
+    })
+    document, _ = check_json(run, pub, "--links")
+    assert ("newsletter.toml", 5) in places(document, "links/broken")
+    asked = {path for _, path in Handler.hits}
+    assert {"/prefs", "/logo.png", "/unsub-missing", "/ok"} <= asked
+    assert any(path.startswith("/2024-06-01-summer/images/") for path in asked), asked
 
 
 def test_request_all_is_bounded(server: str) -> None:

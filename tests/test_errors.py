@@ -238,11 +238,11 @@ def test_issue_without_stories(pub, run):
 def test_out_never_replaces_a_folder_it_did_not_write(pub, run):
     (pub / "notes").mkdir()
     (pub / "notes" / "keep.txt").write_text("mine")
-    result = run("export", SPRING, "--to", "eml", "--out", "notes", cwd=pub)
+    result = run("export", SPRING, "--to", "eml", "--force", "--out", "notes", cwd=pub)
     assert result.exit_code == 2
     assert "is not empty and was not written by newsletter" in result.stderr
     assert (pub / "notes" / "keep.txt").read_text() == "mine"
-    result = run("export", SPRING, "--to", "eml", "--out", ".", cwd=pub)
+    result = run("export", SPRING, "--to", "eml", "--force", "--out", ".", cwd=pub)
     assert result.exit_code == 2 and (pub / "newsletter.toml").is_file()
     result = run("build", "--out", "issues", cwd=pub)
     assert result.exit_code == 2 and "not written by newsletter" in result.stderr
@@ -254,13 +254,13 @@ def test_one_kind_of_output_never_replaces_another(pub, run):
     result = run("build", "--out", "dist/site", cwd=pub)
     assert result.exit_code == 2, "dist/site/<slug> holds the archive's page for the issue"
     assert (pub / "dist" / "site" / SPRING / "index.html").is_file()
-    result = run("export", SPRING, "--to", "eml", "--out", f"dist/{SPRING}", cwd=pub)
+    result = run("export", SPRING, "--to", "eml", "--force", "--out", f"dist/{SPRING}", cwd=pub)
     assert result.exit_code == 2 and "holds build output" in result.stderr
     assert (pub / "dist" / SPRING / "email.html").is_file()
 
 
 def test_a_rebuild_keeps_the_exports(pub, run):
-    assert run("export", SPRING, "--to", "eml", cwd=pub).exit_code == 0
+    assert run("export", SPRING, "--to", "eml", "--force", cwd=pub).exit_code == 0
     assert run("build", cwd=pub).exit_code == 0
     assert (pub / "dist" / SPRING / "export" / "eml" / f"{SPRING}.eml").is_file()
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING
@@ -12,7 +13,7 @@ from typing import TYPE_CHECKING
 from newsletter.errors import Problem
 
 if TYPE_CHECKING:
-    from newsletter.checks.context import Context
+    from newsletter.checks.context import Block, Context
     from newsletter.config import Settings
     from newsletter.model import Rendered
 
@@ -29,10 +30,16 @@ class Finding:
     line: int | None
     message: str
     fix: str
+    column: int | None = None
 
     def location(self, root: Path | None = None) -> str:
         """Return `path:line` relative to root ('' without a path)."""
         return Problem(self.message, self.path, self.line).location(root)
+
+    def where(self, root: Path | None = None) -> str:
+        """Return `path:line:column` as check prints it (`path:line` without a column)."""
+        place = self.location(root)
+        return f"{place}:{self.column}" if place and self.line and self.column else place
 
 
 @dataclass(frozen=True)
@@ -45,9 +52,15 @@ class Rule:
     fix: str
     supersedes: tuple[str, ...] = ()  # words of loader messages this rule reports in more detail
 
-    def at(self, path: Path | None, line: int | None, message: str, fix: str | None = None) -> Finding:
+    def at(self, path: Path | None, line: int | None, message: str, fix: str | None = None,
+           column: int | None = None) -> Finding:
         """Return a finding of this rule."""
-        return Finding(self.id, self.level, path, line, message, fix or self.fix)
+        return Finding(self.id, self.level, path, line, message, fix or self.fix, column)
+
+    def in_block(self, block: Block, offset: int | None, message: str, fix: str | None = None) -> Finding:
+        """Return a finding at an offset into a block's source (None: where the block's text starts)."""
+        line, column = block.start() if offset is None else block.position(offset)
+        return self.at(block.path, line, message, fix, column)
 
 
 LOADER_ERROR = Rule("content/error", "error", "the loader refuses the issue (the message says what to do)", "")
@@ -64,6 +77,7 @@ class StoryStats:
     words: int
     reading_minutes: int
     html_bytes: int | None
+    minutes: float = 0.0  # unrounded, so an issue's total is not the sum of rounded-up stories
 
 
 @dataclass
@@ -83,10 +97,8 @@ class IssueReport:
 
     @property
     def reading_minutes(self) -> int:
-        """Return the minutes to read the whole issue."""
-        from newsletter.checks.context import reading_minutes
-
-        return reading_minutes(self.words)
+        """Return the minutes to read the whole issue, at least 1 for any text."""
+        return math.ceil(sum(s.minutes for s in self.stories) - 1e-9) if self.words else 0
 
     def counts(self) -> dict[str, int]:
         """Return the number of findings per level."""
@@ -96,15 +108,17 @@ class IssueReport:
 
 def families() -> list[ModuleType]:
     """Return the rule families in report order."""
-    from newsletter.checks import deliverability, editorial, images, links, mergetags
+    from newsletter.checks import compat, deliverability, editorial, images, links, mergetags, placeholders
 
-    return [editorial, deliverability, links, images, mergetags]
+    return [editorial, placeholders, deliverability, links, images, mergetags, compat]
 
 
 def rules() -> dict[str, Rule]:
     """Return every rule by id."""
+    from newsletter.checks.control import UNKNOWN_RULE
+
     found = {rule.id: rule for family in families() for rule in family.RULES}
-    return {**found, LOADER_ERROR.id: LOADER_ERROR, LOADER_WARNING.id: LOADER_WARNING}
+    return {**found, LOADER_ERROR.id: LOADER_ERROR, LOADER_WARNING.id: LOADER_WARNING, UNKNOWN_RULE.id: UNKNOWN_RULE}
 
 
 def run_checks(settings: Settings, folder: Path, *, links: bool = False, link_timeout: float = 10.0) -> IssueReport:
@@ -118,7 +132,18 @@ def run_checks(settings: Settings, folder: Path, *, links: bool = False, link_ti
                   online=links, link_timeout=link_timeout)
     findings = _run_rules(ctx)
     findings += [_from_problem(p) for p in problems if not _superseded(p, findings)]
-    return _report(ctx, findings)
+    return _report(ctx, _controlled(ctx, findings))
+
+
+def run_all(settings: Settings, folders: list[Path], *, links: bool = False, link_timeout: float = 10.0,
+            jobs: int | None = None) -> list[IssueReport]:
+    """Check several issue folders in worker processes (one by one with links: they share the link cache)."""
+    import functools
+
+    from newsletter.pool import parallel_map
+
+    job = functools.partial(run_checks, settings, links=links, link_timeout=link_timeout)
+    return parallel_map(job, folders, jobs=1 if links else jobs)
 
 
 def check_issue(settings: Settings, folder: Path) -> list[Finding]:
@@ -132,7 +157,7 @@ def check_rendered(rendered: Rendered) -> list[Finding]:
 
     issue = rendered.issue
     ctx = Context(issue.settings, issue, rendered, [story.path for story in issue.stories])
-    return _report(ctx, _run_rules(ctx)).findings
+    return _report(ctx, _controlled(ctx, _run_rules(ctx))).findings
 
 
 def prepare(settings: Settings) -> None:
@@ -152,7 +177,7 @@ def summarise(findings: Iterable[Finding], root: Path | None = None, limit: int 
     head = ", ".join(_plural(found[level], level) for level in ("error", "warning") if found[level])
     lines = [f"check: {head} (run `newsletter check` for the fixes)"]
     for finding in shown[:limit]:
-        lines.append(f"  {finding.location(root)}: {finding.level}: {finding.message} [{finding.rule}]")
+        lines.append(f"  {finding.where(root)}: {finding.level}: {finding.message} [{finding.rule}]")
     if len(shown) > limit:
         lines.append(f"  … and {len(shown) - limit} more")
     return lines
@@ -177,6 +202,24 @@ def _run_rules(ctx: Context) -> list[Finding]:
     return out
 
 
+def _controlled(ctx: Context, findings: list[Finding]) -> list[Finding]:
+    """Apply the publication's `[check]` levels and the ignore comments, and give every finding a column."""
+    from newsletter.checks.control import apply
+
+    return [_with_column(ctx, f) for f in apply(ctx, findings)]
+
+
+def _with_column(ctx: Context, finding: Finding) -> Finding:
+    """Give a finding in a writer's file without a column the column where its line's text starts."""
+    if finding.column is not None or finding.path is None or finding.line is None:
+        return finding
+    lines = ctx.lines(finding.path)
+    if not 0 < finding.line <= len(lines):
+        return finding
+    text = lines[finding.line - 1]
+    return replace(finding, column=len(text) - len(text.lstrip()) + 1)
+
+
 def _from_problem(problem: Problem) -> Finding:
     """Turn a loader problem into a finding."""
     rule = LOADER_WARNING if problem.level == "warning" else LOADER_ERROR
@@ -196,16 +239,20 @@ def _superseded(problem: Problem, findings: list[Finding]) -> bool:
 
 def _report(ctx: Context, findings: list[Finding]) -> IssueReport:
     """Sort findings by file (config, issue.toml, stories in order) and line, and add statistics."""
-    from newsletter.checks.context import reading_minutes
+    from newsletter.checks.context import count_words
 
     order = {ctx.config_path: 0, ctx.meta_path: 1}
     for index, path in enumerate(ctx.story_files, start=2):
         order.setdefault(path, index)
     levels = {level: i for i, level in enumerate(LEVELS)}
     findings = sorted(dict.fromkeys(findings), key=lambda f: (
-        order.get(f.path, len(order)) if f.path else -1, str(f.path), f.line or 0, levels[f.level], f.rule))
+        order.get(f.path, len(order)) if f.path else -1, str(f.path), f.line or 0, f.column or 0, levels[f.level],
+        f.rule))
     sizes = ctx.rendered.story_bytes if ctx.rendered else {}
-    stories = [StoryStats(s.file, s.title, s.words, reading_minutes(s.words), sizes.get(s.file))
-               for s in ctx.issue.stories]
+    stories = []
+    for story in ctx.issue.stories:
+        words, minutes = count_words(story.source, ctx.language(story))
+        shown = math.ceil(minutes - 1e-9) if words else 0
+        stories.append(StoryStats(story.file, story.title, words, shown, sizes.get(story.file), minutes))
     html_bytes = ctx.html_bytes()
     return IssueReport(ctx.issue.slug, ctx.issue.path, findings, stories, html_bytes)

@@ -11,7 +11,7 @@ from newsletter.images import COLUMN_WIDTH
 from newsletter.mergetags import mark
 
 NO_SUBJECT = Rule("deliverability/no-subject", "error", "the issue has no subject line",
-                  'add `subject = "…"` to issue.toml', ("subject",))
+                  'add `subject = "…"` to issue.toml', ("missing `subject", "`subject` is empty"))
 NO_PREHEADER = Rule("deliverability/no-preheader", "warning", "no preheader (the inbox preview text)",
                     'add `preheader = "…"` to issue.toml: one sentence of 40–140 characters that makes people open')
 LONG_SUBJECT = Rule("deliverability/long-subject", "warning", "subject over 70 characters",
@@ -58,7 +58,9 @@ def check(ctx: Context) -> Iterator[Finding]:
 
 def _subject(ctx: Context) -> Iterator[Finding]:
     """Check the subject line is there, short, and not shouting."""
-    subject, path, line = ctx.issue.subject, ctx.meta_path, ctx.meta_line("subject")
+    from newsletter.build import preview_text  # merge tags counted as readers see them
+
+    subject, path, line = preview_text(ctx.issue, ctx.issue.subject), ctx.meta_path, ctx.meta_line("subject")
     if not subject:
         yield NO_SUBJECT.at(path, line, "the issue has no subject line")
         return
@@ -74,7 +76,9 @@ def _subject(ctx: Context) -> Iterator[Finding]:
 
 def _preheader(ctx: Context) -> Iterator[Finding]:
     """Check the preheader is there and 40–140 characters long."""
-    preheader = ctx.issue.preheader
+    from newsletter.build import preview_text
+
+    preheader = preview_text(ctx.issue, ctx.issue.preheader)
     if not preheader:
         yield NO_PREHEADER.at(ctx.meta_path, ctx.meta_line("subject"),
                               "the issue has no preheader, so inboxes preview the first text they find")

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import bisect
 import functools
+import math
 import re
-import statistics
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from newsletter.checks import Finding, Rule
-from newsletter.checks.context import Block, Context, reading_minutes
+from newsletter.checks.context import CONTAINER, Block, Context, count_words
+from newsletter.checks.figures import figures
+from newsletter.checks.language import TYPOGRAPHIC, VISIBLE_BLANKS, Language, base, language
 
 if TYPE_CHECKING:
     from newsletter.model import Story
@@ -21,10 +25,10 @@ SUBSCRIBE = Rule("editorial/own-subscribe-line", "warning", "a story carries the
                  "delete the line: the footer with the subscribe link is added to every issue")
 FIGURES = Rule("editorial/conflicting-figures", "warning", "one quantity is given two different figures",
                "check which figure is right and use it in both places")
-DOUBLE_SPACE = Rule("editorial/double-space", "warning", "two or more spaces between words",
+DOUBLE_SPACE = Rule("editorial/double-space", "warning", "two blanks in a row that readers see (a no-break space)",
                     "replace the spaces with one")
 REPEATED_WORD = Rule("editorial/repeated-word", "warning", "a word typed twice in a row", "delete the repeat")
-QUOTES = Rule("editorial/mixed-quotes", "warning", "straight and curly quotes mixed in one story",
+QUOTES = Rule("editorial/mixed-quotes", "warning", "straight and typographic quotes mixed in one story",
               "use one style throughout the story: curly “…” ’ or straight \"…\" '")
 EMPTY = Rule("editorial/empty-story", "error", "a story file with no text",
              "write the story or delete the file", ("is empty", "no text"))
@@ -36,44 +40,29 @@ LONG = Rule("editorial/long-story", "warning", "a story far longer than the othe
 RULES = (REPEATED, SUBSCRIBE, FIGURES, DOUBLE_SPACE, REPEATED_WORD, QUOTES, EMPTY, NO_TITLE, LONG)
 
 MIN_REPEAT_WORDS = 8  # shorter paragraphs ("Thanks.", "More soon.") may repeat on purpose
+LISTING_WORDS = 40  # list items and table rows up to this long are listings, which may repeat across sections
 LONG_FACTOR, LONG_MIN_WORDS, LONG_MIN_STORIES = 3, 400, 3
-ALLOWED_DOUBLES = {"had", "that"}  # "she had had enough", "that that is"
 _SPACES = re.compile(r"(?<=\S)[^\S\n]{2,}(?=\S)")  # any two blanks in a row: spaces, no-break spaces, tabs
 _DOUBLE_WORD = re.compile(r"\b([^\W\d_]+)\s+(\1)\b", re.IGNORECASE)
-# Markdown syntax at a line's start (quote marks, list markers, heading marks, indentation), not typing.
-_CONTAINER = re.compile(r"^[ \t]*(?:(?:>|(?:[-+*]|\d{1,9}[.)]|#{1,6})(?=[ \t]))[ \t]*)*", re.MULTILINE)
 _CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`).+?(?<!`)\1(?!`)", re.DOTALL)
 _SUBSCRIBE = re.compile(r"\bsubscri(?:be|ption)\b", re.IGNORECASE)
-_TOKEN = re.compile(r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)|(?P<word>[^\W\d_][\w'’-]*)"
-                    r"|(?P<stop>[.;:!?,()\[\]])")
-_STOPWORDS = frozenset(
-    ["a", "an", "the", "at", "least", "most", "about", "around", "nearly", "almost", "some", "over", "under", "more",
-     "than", "of", "and", "or", "to", "by", "with", "only", "just", "roughly", "approximately", "up", "as",
-     "another", "further", "fewer", "less"])
-_DATES = frozenset(
-    ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november",
-     "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "monday",
-     "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"])
-_DETACHED = frozenset(  # after these a number is a time or rate, not a count of something
-    ["every", "per", "each", "in", "on", "for", "from", "after", "before", "within", "since", "between", "until",
-     "during", "aged", "age", "number", "no", "page", "chapter", "room", "route", "line"])
 _STEMMERS = {"en": "english", "de": "german", "fr": "french", "es": "spanish", "it": "italian", "nl": "dutch",
-             "pt": "portuguese", "sv": "swedish", "da": "danish", "no": "norwegian", "fi": "finnish"}
-MAX_SKIP = 3  # stop words allowed between a number and the word it is attached to
+             "pt": "portuguese", "sv": "swedish", "da": "danish", "no": "norwegian", "nb": "norwegian",
+             "fi": "finnish", "ru": "russian", "tr": "turkish", "el": "greek", "ar": "arabic"}
 
 
 def check(ctx: Context) -> Iterator[Finding]:
     """Run the editorial rules."""
     yield from _empty_and_untitled(ctx)
     yield from _repeated_paragraphs(ctx)
-    stem = stemmer(ctx.settings.publication.language)
+    yield from _typing(ctx.intro_blocks(), language(ctx.language()))
     for story in ctx.issue.stories:
+        lang = language(ctx.language(story))
         blocks = ctx.blocks(story)
         yield from _subscribe_lines(ctx, blocks)
-        title = Block(story.path, ctx.title_line(story), story.title, story.title, story=story, kind="heading")
-        yield from _figures([title, *blocks], stem)
-        yield from _typing(blocks)
-        yield from _quotes(story, blocks)
+        yield from _figures([_title_block(ctx, story), *blocks], lang)
+        yield from _typing(blocks, lang)
+        yield from _quotes(story, blocks, lang)
     yield from _long_stories(ctx)
 
 
@@ -91,10 +80,10 @@ def _empty_and_untitled(ctx: Context) -> Iterator[Finding]:
 
 
 def _repeated_paragraphs(ctx: Context) -> Iterator[Finding]:
-    """Report a paragraph that repeats an earlier one, in the same story or anywhere in the issue."""
+    """Report a paragraph that repeats an earlier one; a listing repeated under another heading is a note."""
     seen: dict[str, Block] = {}
-    for block in ctx.all_blocks():
-        if block.kind not in {"paragraph", "list"}:
+    for block in [*ctx.intro_blocks(), *(b for story in ctx.issue.stories for b in _row_blocks(ctx, story))]:
+        if block.kind not in {"paragraph", "list", "row"}:
             continue
         words = block.text.split()
         if len(words) < MIN_REPEAT_WORDS:
@@ -104,7 +93,40 @@ def _repeated_paragraphs(ctx: Context) -> Iterator[Finding]:
         if first is block:
             continue
         where = f"line {first.line}" if first.path == block.path else f"{first.path.name}:{first.line}"
-        yield REPEATED.at(block.path, block.line, f"this paragraph repeats the one on {where} word for word")
+        listing = block.kind in {"list", "row"} and len(words) <= LISTING_WORDS and first.section != block.section
+        if listing:
+            what = "list item" if block.kind == "list" else "table row"
+            yield replace(REPEATED.in_block(block, None, f"this {what} repeats the one on {where}, under another "
+                                                         "heading (fine for a listing in two sections)",
+                                            "nothing to do if the item belongs in both sections"), level="info")
+        else:
+            yield REPEATED.in_block(block, None, f"this paragraph repeats the one on {where} word for word")
+
+
+def _row_blocks(ctx: Context, story: Story) -> Iterator[Block]:
+    """Yield a story's blocks with each table row's cells joined into one `row` block."""
+    cells: list[Block] = []
+    for block in ctx.blocks(story):
+        if block.kind == "cell":
+            if cells and block.line != cells[0].line:
+                yield _row(cells)
+                cells = []
+            cells.append(block)
+            continue
+        if cells:
+            yield _row(cells)
+            cells = []
+        yield block
+    if cells:
+        yield _row(cells)
+
+
+def _row(cells: list[Block]) -> Block:
+    """Return a table row's cells as one block."""
+    first = cells[0]
+    text = " | ".join(" ".join(c.text.split()) for c in cells)
+    return Block(first.path, first.line, first.raw, text, first.token, first.story, "row", first.column,
+                 first.section, first.language, first.markdown)
 
 
 def _subscribe_lines(ctx: Context, blocks: list[Block]) -> Iterator[Finding]:
@@ -115,103 +137,92 @@ def _subscribe_lines(ctx: Context, blocks: list[Block]) -> Iterator[Finding]:
     for block in blocks:
         text = block.text.casefold()
         if _SUBSCRIBE.search(text) and any(name in text for name in names):
-            yield SUBSCRIBE.at(block.path, block.line,
-                               f"“{_clip(block.text)}” repeats the subscribe line the footer already carries")
+            yield SUBSCRIBE.in_block(block, None,
+                                     f"“{_clip(block.text)}” repeats the subscribe line the footer already carries")
 
 
-def _figures(blocks: list[Block], stem: Callable[[str], str]) -> Iterator[Finding]:
-    """Report one quantity (same words either side, stemmed) given different numbers in one story."""
-    seen: dict[tuple[str, str], tuple[str, str, int]] = {}
-    reported: set[tuple[tuple[str, str], str]] = set()
-    for block in blocks:
-        for value, before, after, number in _numbers(block.text):
-            key = (stem(before.casefold()), stem(after.casefold()))
-            phrase = f"{before} {number} {after}"
-            line = block.line_of(number)
-            first = seen.setdefault(key, (value, phrase, line))
-            if first[0] == value or (key, value) in reported:
-                continue
-            reported.add((key, value))
-            where = "on the same line" if first[2] == line else f"on line {first[2]}"
-            yield FIGURES.at(block.path, line, f"“{phrase}” here, but “{first[1]}” {where}")
+def _title_block(ctx: Context, story: Story) -> Block:
+    """Return a story's title as a heading block at its line and column."""
+    line = ctx.title_line(story)
+    lines = ctx.lines(story.path)
+    text = lines[line - 1] if 0 < line <= len(lines) else story.title
+    at = text.find(story.title)
+    return Block(story.path, line, story.title, story.title, story=story, kind="heading",
+                 column=at + 1 if at >= 0 else 1, section=(story.file, 0), language=ctx.language(story),
+                 markdown=False)
 
 
-def _numbers(text: str) -> Iterator[tuple[str, str, str, str]]:
-    """Yield (value, word before, word after, number as written) for each number attached to words."""
-    tokens = [(m.lastgroup or "", m.group()) for m in _TOKEN.finditer(text)]
-    for i, (kind, number) in enumerate(tokens):
-        if kind != "num":
-            continue
-        value = number.replace(",", "")
-        if re.fullmatch(r"1[89]\d\d|20\d\d", value):
-            continue  # a year
-        before, after = _neighbour(tokens, i, -1), _neighbour(tokens, i, 1)
-        if before and after and not {before.casefold(), after.casefold()} & _DATES \
-                and before.casefold() not in _DETACHED:
-            yield value, before, after, number
+def _figures(blocks: list[Block], lang: Language) -> Iterator[Finding]:
+    """Report one quantity given different figures in one story."""
+    for block, offset, message in figures(blocks, lang, stemmer(lang.code)):
+        yield FIGURES.in_block(block, offset, message)
 
 
-def _neighbour(tokens: list[tuple[str, str]], index: int, step: int) -> str:
-    """Return the nearest word on one side of a number, skipping a few stop words, or ''."""
-    j = index + step
-    for _ in range(MAX_SKIP + 1):
-        if not 0 <= j < len(tokens) or tokens[j][0] != "word":
-            return ""
-        if tokens[j][1].casefold() not in _STOPWORDS:
-            return tokens[j][1]
-        j += step
-    return ""
-
-
-def _typing(blocks: list[Block]) -> Iterator[Finding]:
-    """Report double spaces and doubled words, at the line they are on."""
+def _typing(blocks: list[Block], lang: Language) -> Iterator[Finding]:
+    """Report blanks a reader sees twice and doubled words, at their line and column."""
     for block in blocks:
         if block.kind in {"cell", "html"}:
             continue
         prose = _prose(block)
         lines: set[int] = set()
         for match in _SPACES.finditer(prose):
-            line = block.line + block.raw.count("\n", 0, match.start())
+            if not VISIBLE_BLANKS & set(match.group()):
+                continue  # plain spaces and tabs: HTML and the text version show one
+            line, column = block.position(match.start())
             if line not in lines:
                 lines.add(line)
                 context = block.raw[max(0, match.start() - 20):match.end() + 20].replace("\n", " ")
                 kinds = " and ".join(dict.fromkeys(_blank_name(c) for c in match.group()))
                 yield DOUBLE_SPACE.at(block.path, line, f"{len(match.group())} blanks in a row ({kinds}) in "
-                                                        f"“…{' '.join(context.split())}…”")
-        for match in _DOUBLE_WORD.finditer(prose):
-            if match.group(1).casefold() in ALLOWED_DOUBLES:
-                continue
-            line = block.line + block.raw.count("\n", 0, match.start(2))
-            yield REPEATED_WORD.at(block.path, line, f"“{match.group(0)}”: the word is typed twice")
+                                                        f"“…{' '.join(context.split())}…”", column=column)
+        for start, word in doubled_words(prose, lang):
+            yield REPEATED_WORD.in_block(block, start, f"“{word} {word}”: the word is typed twice")
+
+
+def doubled_words(prose: str, lang: Language) -> Iterator[tuple[int, str]]:
+    """Yield (offset of the second word, word) for each word typed twice in a row, in the language's terms."""
+    for match in _DOUBLE_WORD.finditer(prose):
+        word, again = match.group(1), match.group(2)
+        if word.casefold() in lang.doubles or (again[:1].isupper() and word[:1].isupper()):
+            continue  # "she had had", "Bora Bora"
+        yield match.start(2), again
+    if lang.unspaced_doubles is not None:
+        for match in lang.unspaced_doubles.finditer(prose):
+            char = next(g for g in match.groups() if g)
+            yield match.start() + 1, char
 
 
 def _prose(block: Block) -> str:
     """Return a Markdown block's source with its line-start syntax and code spans blanked, offsets kept."""
-    if block.path.suffix != ".md":
+    if not block.markdown:
         return block.raw
-    raw = _CONTAINER.sub(lambda m: " " * len(m.group()), block.raw)
+    raw = CONTAINER.sub(lambda m: " " * len(m.group()), block.raw)
     return _CODE_SPAN.sub(lambda m: re.sub(r"[^\n]", "0", m.group()), raw)
 
 
-def _quotes(story: Story, blocks: list[Block]) -> Iterator[Finding]:
-    """Report a story that mixes straight and curly quotes, at the first quote of the rarer style."""
-    counts = {"straight": 0, "curly": 0}
+def _quotes(story: Story, blocks: list[Block], lang: Language) -> Iterator[Finding]:
+    """Report a story that mixes straight and typographic quotes, at the first quote of the rarer style."""
+    counts = {"straight": 0, "typographic": 0}
     first: dict[str, tuple[Block, str]] = {}
     for block in blocks:
         if block.kind == "html" or block.token is None:
             continue
         text = "".join(c.content for c in block.token.children or () if c.type == "text")
         for char in text:
-            style = "straight" if char in "\"'" else "curly" if char in "“”‘’" else ""
+            style = "straight" if char in "\"'" else "typographic" if char in TYPOGRAPHIC else ""
             if style:
                 counts[style] += 1
                 first.setdefault(style, (block, char))
-    if counts["straight"] and counts["curly"]:
-        rare = "straight" if counts["straight"] <= counts["curly"] else "curly"
+    if counts["straight"] and counts["typographic"]:
+        rare = "straight" if counts["straight"] <= counts["typographic"] else "typographic"
         block, char = first[rare]
-        yield QUOTES.at(story.path, block.line_of(char),
-                        f"{counts['straight']} straight and {counts['curly']} curly quotes in one story; "
-                        f"the first {rare} one ({char}) is here")
+        line, column = block.locate(char)
+        opening, closing, inner_open, inner_close = (q.strip() for q in lang.quotes)
+        yield QUOTES.at(story.path, line,
+                        f"{counts['straight']} straight and {counts['typographic']} typographic quotes in one "
+                        f"story; the first {rare} one ({char}) is here",
+                        f"use one style throughout: {opening}…{closing} and {inner_open}…{inner_close} in this "
+                        "language (`newsletter check --fix` converts straight quotes)", column)
 
 
 def _long_stories(ctx: Context) -> Iterator[Finding]:
@@ -219,14 +230,28 @@ def _long_stories(ctx: Context) -> Iterator[Finding]:
     stories = ctx.issue.stories
     if len(stories) < LONG_MIN_STORIES:
         return
-    total = reading_minutes(sum(s.words for s in stories))
-    for story in stories:
-        median = statistics.median(s.words for s in stories if s is not story)
-        if story.words >= LONG_MIN_WORDS and story.words > LONG_FACTOR * median:
+    counted = [count_words(s.source, ctx.language(s)) for s in stories]  # once per story
+    ordered = sorted(words for words, _ in counted)
+    total = math.ceil(sum(minutes for _, minutes in counted) - 1e-9)
+    for story, (words, minutes) in zip(stories, counted, strict=True):
+        median = _median_without(ordered, words)
+        if words >= LONG_MIN_WORDS and words > LONG_FACTOR * median:
             yield LONG.at(story.path, ctx.title_line(story),
-                          f"{story.words} words (about {reading_minutes(story.words)} min to read), more than "
+                          f"{words} words (about {math.ceil(minutes)} min to read), more than "
                           f"{LONG_FACTOR}× the other stories' median of {median:g}; the issue takes about "
                           f"{total} min")
+
+
+def _median_without(ordered: list[int], value: int) -> float:
+    """Return the median of a sorted list with one occurrence of value left out, without copying it."""
+    at = bisect.bisect_left(ordered, value)
+    size = len(ordered) - 1
+
+    def nth(index: int) -> int:
+        return ordered[index if index < at else index + 1]
+
+    middle = size // 2
+    return float(nth(middle)) if size % 2 else (nth(middle - 1) + nth(middle)) / 2
 
 
 def _blank_name(char: str) -> str:
@@ -247,7 +272,7 @@ def stemmer(language: str) -> Callable[[str], str]:
     """Return a Snowball stemmer for the publication's language, or lower-casing for unknown ones."""
     import snowballstemmer
 
-    name = _STEMMERS.get(language.split("-", maxsplit=1)[0].casefold())
+    name = _STEMMERS.get(base(language))
     if name is None:
         return str.casefold
     return snowballstemmer.stemmer(name).stemWord

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -29,7 +30,11 @@ CHAIN = Rule("links/redirect-chain", "warning", "the link goes through two or mo
              "link to the final address directly")
 REDIRECT = Rule("links/redirect", "info", "the link redirects once (--links)",
                 "link to the final address directly if the redirect is permanent")
-RULES = (MALFORMED, INSECURE, EMPTY, VAGUE, UTM, BROKEN, TIMEOUT, CHAIN, REDIRECT)
+NOT_CHECKED = Rule("links/not-checked", "warning", "a link to a private or local address, not requested (--links)",
+                   "link to a public address: readers outside your network cannot open this one either")
+OFFLINE = Rule("links/offline", "warning", "no URL could be requested: the network seems down (--links)",
+               "connect to the network and run `newsletter check --links` again")
+RULES = (MALFORMED, INSECURE, EMPTY, VAGUE, UTM, BROKEN, TIMEOUT, CHAIN, REDIRECT, NOT_CHECKED, OFFLINE)
 
 VAGUE_TEXT = frozenset({"click here", "here", "read more", "more", "link", "this link", "this", "click",
                         "learn more", "go", "continue", "see more", "details"})
@@ -48,19 +53,20 @@ class Link:
     path: Path
     line: int | None
     title: str = ""
-    kind: str = "link"  # link, text (a bare URL in text), image, config
+    kind: str = "link"  # link, text (a bare URL in text), front, image, config, email (the theme's)
+    column: int | None = None
 
 
 def check(ctx: Context) -> Iterator[Finding]:
     """Run the link rules; with ctx.online also request every URL."""
     found = collect(ctx)
     for link in found:
-        yield from _static(link)
+        yield from (replace(f, column=link.column) for f in _static(link))
     yield from _utm(found)
     if ctx.online:
         from newsletter.checks.linkcheck import check_online
 
-        yield from check_online(found, ctx.settings.root, timeout=ctx.link_timeout)
+        yield from check_online([*found, *email_links(ctx, found)], ctx.settings.root, timeout=ctx.link_timeout)
 
 
 def collect(ctx: Context) -> list[Link]:
@@ -71,15 +77,46 @@ def collect(ctx: Context) -> list[Link]:
     for story in ctx.issue.stories:
         if story.link:
             out.append(Link(story.link, story.title, story.path, ctx.front_line(story, "link"), kind="front"))
-        for image in story.images:
-            if not image.is_local and image.src.startswith(("http:", "https:")):
+        for image in story.images:  # remote images, and local ones once hosted under [images] base_url
+            if image.src.startswith(("http:", "https:")):
                 out.append(Link(image.src, image.alt, story.path, image.line or ctx.front_line(story, "image"),
                                 kind="image"))
-    pub = ctx.settings.publication
-    if pub.subscribe_url:
-        out.append(Link(pub.subscribe_url, "", ctx.config_path, ctx.config_line("publication", "subscribe_url"),
-                        kind="config"))
+    settings = ctx.settings
+    for table, key, url in (("publication", "subscribe_url", settings.publication.subscribe_url),
+                            ("publication", "unsubscribe_url", settings.publication.unsubscribe_url),
+                            ("publication", "preferences_url", settings.publication.preferences_url),
+                            ("theme", "logo", settings.theme.logo)):
+        if url and (key != "logo" or url.startswith(("http:", "https:"))):
+            out.append(Link(url, "", ctx.config_path, ctx.config_line(table, key), kind="config"))
     return out
+
+
+_EMAIL_URL = re.compile(r"""\b(?:href|src)\s*=\s*["'](https?://[^"'\s>]+)""", re.IGNORECASE)
+
+
+def email_links(ctx: Context, found: list[Link]) -> list[Link]:
+    """Return the URLs the built email carries beyond the writer's (the theme's own), pointed at the theme."""
+    if ctx.rendered is None:
+        return []
+    known = {_without_utm(link.url) for link in found}
+    out: list[Link] = []
+    for match in _EMAIL_URL.finditer(ctx.rendered.html):
+        url = html.unescape(match.group(1))
+        if OPEN in url or _without_utm(url) in known:
+            continue
+        known.add(_without_utm(url))
+        out.append(Link(url, "", ctx.settings.root / "templates", None, kind="email"))
+    return out
+
+
+def _without_utm(url: str) -> str:
+    """Return a URL without its utm_ parameters and fragment."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not k.lower().startswith("utm_")]
+    return urlunsplit(parts._replace(query=urlencode(query), fragment=""))
 
 
 def _block_links(block: Block) -> Iterator[Link]:
@@ -96,7 +133,8 @@ def _block_links(block: Block) -> Iterator[Link]:
             if child.markup == "autolink":
                 title = href
         elif child.type == "link_close" and href is not None:
-            yield Link(href, "".join(text).strip(), block.path, _line(block, href), title)
+            line, column = _place(block, f"]({href}", 2, href)
+            yield Link(href, "".join(text).strip(), block.path, line, title, column=column)
             href = None
         elif child.type in {"text", "code_inline"}:
             if href is not None:
@@ -104,14 +142,16 @@ def _block_links(block: Block) -> Iterator[Link]:
             else:
                 for match in _BARE_URL.finditer(child.content):
                     url = match.group().rstrip(".,;:!?)’'")
-                    yield Link(url, url, block.path, block.line_of(url), kind="text")
+                    line, column = block.locate(url)
+                    yield Link(url, url, block.path, line, kind="text", column=column)
         elif child.type == "html_inline":
             yield from _html_links(block, child.content)
 
 
-def _line(block: Block, href: str) -> int:
-    """Return the line of a Markdown link's address in the block."""
-    return block.line_of(f"]({href}") if f"]({href}" in block.raw else block.line_of(href)
+def _place(block: Block, written: str, skip: int, url: str) -> tuple[int, int]:
+    """Return the (line, column) of a link's address: where it is written in full, else where it appears."""
+    at = block.raw.find(written)
+    return block.position(at + skip) if at >= 0 else block.locate(url)
 
 
 class _Anchors(HTMLParser):
@@ -147,8 +187,8 @@ def _html_links(block: Block, html: str) -> Iterator[Link]:
     parser.feed(html)
     parser.close()
     for href, title, text in parser.links:
-        line = block.line_of(f'href="{href}"') if f'href="{href}"' in block.raw else block.line_of(href)
-        yield Link(href, text, block.path, line, title)
+        line, column = _place(block, f'href="{href}"', 6, href)
+        yield Link(href, text, block.path, line, title, column=column)
 
 
 def _static(link: Link) -> Iterator[Finding]:
@@ -199,16 +239,14 @@ def _utm(links: list[Link]) -> Iterator[Finding]:
     """Report one page linked with different utm_ parameters."""
     seen: dict[str, tuple[tuple[tuple[str, str], ...], Link]] = {}
     for link in links:
-        if link.kind == "config" or malformed(link.url):
+        if link.kind in {"config", "image"} or malformed(link.url):
             continue
-        parts = urlsplit(link.url)
-        query = parse_qsl(parts.query, keep_blank_values=True)
+        query = parse_qsl(urlsplit(link.url).query, keep_blank_values=True)
         tags = tuple(sorted((k, v) for k, v in query if k.lower().startswith("utm_")))
-        bare = urlunsplit(parts._replace(query=urlencode([(k, v) for k, v in query
-                                                          if not k.lower().startswith("utm_")]), fragment=""))
+        bare = _without_utm(link.url)
         first = seen.setdefault(bare, (tags, link))
         if first[0] != tags:
             where = f"line {first[1].line}" if first[1].path == link.path else f"{first[1].path.name}:{first[1].line}"
             mine = "&".join(f"{k}={v}" for k, v in tags) or "no UTM tags"
             theirs = "&".join(f"{k}={v}" for k, v in first[0]) or "no UTM tags"
-            yield UTM.at(link.path, link.line, f"{bare} has {mine} here but {theirs} on {where}")
+            yield UTM.at(link.path, link.line, f"{bare} has {mine} here but {theirs} on {where}", column=link.column)

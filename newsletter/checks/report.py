@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from newsletter.checks import LEVELS, Finding, IssueReport
+from newsletter.content import peek
 
 SHOWN_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 JSON_VERSION = 1
@@ -33,13 +34,15 @@ JSON_SCHEMA: dict[str, Any] = {
         "counts": _COUNTS,
         "finding": {
             "type": "object",
-            "required": ["rule", "level", "path", "line", "message", "fix"],
+            "required": ["rule", "level", "path", "line", "column", "message", "fix"],
             "additionalProperties": False,
             "properties": {
                 "rule": {"type": "string", "pattern": "^[a-z0-9]+/[a-z0-9-]+$"},
                 "level": {"enum": list(LEVELS)},
                 "path": {"type": ["string", "null"], "description": "relative to the publication root"},
                 "line": {"type": ["integer", "null"], "minimum": 1},
+                "column": {"type": ["integer", "null"], "minimum": 1,
+                           "description": "characters from the start of the line, from 1"},
                 "message": {"type": "string", "minLength": 1},
                 "fix": {"type": "string"},
             },
@@ -102,7 +105,7 @@ def to_text(reports: list[IssueReport], root: Path) -> str:
     """Return the reports for reading: per issue, findings grouped by file, then reading times and a count."""
     out: list[str] = []
     for report in reports:
-        out.append(f"== {report.slug}: {_counts(report.counts())}")
+        out.append(f"== {report.slug} ({peek(report.path, 'status') or 'ready'}): {_counts(report.counts())}")
         current: Path | str | None = ""
         for finding in report.findings:
             if finding.path != current:  # a blank line between files
@@ -119,8 +122,8 @@ def to_text(reports: list[IssueReport], root: Path) -> str:
 
 
 def finding_lines(finding: Finding, root: Path | None) -> list[str]:
-    """Return one finding as check prints it: `  path:line: level: message [rule]`, then its fix."""
-    lines = [f"  {finding.location(root)}: {SHOWN_LEVEL[finding.level]}: {finding.message} [{finding.rule}]"]
+    """Return one finding as check prints it: `  path:line:column: level: message [rule]`, then its fix."""
+    lines = [f"  {finding.where(root)}: {SHOWN_LEVEL[finding.level]}: {finding.message} [{finding.rule}]"]
     if finding.fix:
         lines.append(f"      fix: {finding.fix}")
     return lines
@@ -147,7 +150,8 @@ def _finding(finding: Finding, root: Path) -> dict[str, Any]:
     """Return one finding as a JSON object."""
     return {"rule": finding.rule, "level": finding.level,
             "path": _relative(finding.path, root) if finding.path else None,
-            "line": finding.line, "message": finding.message, "fix": finding.fix}
+            "line": finding.line, "column": finding.column if finding.line else None, "message": finding.message,
+            "fix": finding.fix}
 
 
 def _relative(path: Path, root: Path) -> str:

@@ -119,7 +119,7 @@ def show(path: Path) -> str:
 
 
 # The commands register themselves on `cli` when their modules are imported.
-from newsletter.cli import archive, build, check, export, preview, scaffold  # noqa: E402
+from newsletter.cli import archive, build, check, export, preview, push, scaffold  # noqa: E402, F401
 
 __all__ = ["Context", "archive", "build", "check", "cli", "export", "handle_errors", "preview", "report", "scaffold",
            "select", "show"]

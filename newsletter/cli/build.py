@@ -60,8 +60,9 @@ def build(obj: Context, issues: tuple[str, ...], build_all: bool, out: Path | No
             click.echo(line, err=True)
         target = write_build(rendered, out_root)
         size = len((target / "email.html").read_bytes()) / 1024
-        results.append(f"built {show(target / 'email.html')}  {size:.1f} KB, {len(rendered.issue.stories)} "
-                       f"stor{'y' if len(rendered.issue.stories) == 1 else 'ies'}")
+        count = len(rendered.issue.stories)
+        results.append(f"built {show(target / 'email.html')}  {size:.1f} KB, {count} "
+                       f"stor{'y' if count == 1 else 'ies'}, {rendered.issue.status}")
 
     report(list(settings.warnings), settings.root)
     progress = click.progressbar(folders, label="building", file=sys.stderr,

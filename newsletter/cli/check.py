@@ -18,11 +18,13 @@ from newsletter.cli import Context, cli, handle_errors, select
 @click.option("--links", "check_links", is_flag=True, help="Also request every URL and report dead or redirected "
               "ones (HEAD, then GET; 8 at a time; working links are cached for a day).")
 @click.option("--timeout", "link_timeout", type=click.FloatRange(0.1, 120), default=10.0, show_default=True,
-              help="Seconds to wait for each URL with --links.")
+              help="Seconds to wait for each URL with --links, redirects included.")
+@click.option("--fix", "fix", is_flag=True, help="First fix what is mechanical in the story files (blanks in a "
+              "row, \"the the\", straight quotes, trailing whitespace) and print each change.")
 @click.pass_obj
 @handle_errors
 def check(obj: Context, *, issues: tuple[str, ...], check_all: bool, fmt: str, strict: bool, check_links: bool,
-          link_timeout: float) -> None:
+          link_timeout: float, fix: bool) -> None:
     """Check ISSUES (default: the newest) for what to fix before sending, at the file and line to fix.
 
     \b
@@ -30,12 +32,21 @@ def check(obj: Context, *, issues: tuple[str, ...], check_all: bool, fmt: str, s
       newsletter check                        the newest issue, as text
       newsletter check 2024-03-23-crocus --strict
       newsletter check --all --format json --links
+      newsletter check --fix                  fix the mechanical slips, then check
     """
-    from newsletter.checks import exit_code, run_checks
+    from newsletter.checks import exit_code, run_all
     from newsletter.checks.report import to_json, to_text
 
     settings = obj.settings
-    reports = [run_checks(settings, folder, links=check_links, link_timeout=link_timeout)
-               for folder in select(obj, issues, check_all)]
+    folders = select(obj, issues, check_all)
+    if fix:
+        from newsletter.fix import fix_issue
+
+        for folder in folders:
+            changes, skipped = fix_issue(settings, folder)
+            for line in [*(c.format(settings.root) for c in changes), *skipped]:
+                click.echo(f"fixed: {line}" if not line.endswith("links") else f"skipped: {line}",
+                           err=fmt == "json")
+    reports = run_all(settings, folders, links=check_links, link_timeout=link_timeout)
     click.echo(to_json(reports, settings.root) if fmt == "json" else to_text(reports, settings.root), nl=False)
     sys.exit(exit_code(reports, strict))

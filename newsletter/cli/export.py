@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from newsletter.cli import Context, cli, handle_errors, report, select, show
+from newsletter.cli import Context, cli, handle_errors, select, show
 from newsletter.errors import UsageError
 
 
@@ -20,11 +20,15 @@ from newsletter.errors import UsageError
               help="List or audience to address: Mailchimp list id, listmonk/Brevo list ids, Mailgun list address.")
 @click.option("--draft", is_flag=True, help="eml/mbox: add X-Unsent: 1 so mail programs open a draft.")
 @click.option("--list", "show_list", is_flag=True, help="List the platforms and exit.")
+@click.option("--force", is_flag=True, help="Export even with check errors or a draft status (says what it overrode).")
 @click.pass_obj
 @handle_errors
 def export(obj: Context, *, issue: str | None, platform: str | None, out: Path | None, every: bool, audience: str,
-           draft: bool, show_list: bool) -> None:
+           draft: bool, show_list: bool, force: bool) -> None:
     """Export ISSUE (default: the newest) for a mailing platform or as mail files; nothing is sent.
+
+    The `check` rules run first: an error, or an issue still marked draft, stops the export (nothing is
+    written) unless --force.
 
     \b
     Examples:
@@ -32,8 +36,9 @@ def export(obj: Context, *, issue: str | None, platform: str | None, out: Path |
       newsletter export 2024-03-23-crocus --to mailchimp
       newsletter export --all --to mbox
     """
-    from newsletter.exporters import TARGETS, export_issue, export_mailbox, module
+    from newsletter.exporters import TARGETS, export_issues, export_mailbox, module
     from newsletter.exporters.common import Options
+    from newsletter.gate import passed_lines
 
     if show_list:
         for name, (_, description) in TARGETS.items():
@@ -44,13 +49,13 @@ def export(obj: Context, *, issue: str | None, platform: str | None, out: Path |
     module(platform)
     options = Options(audience=audience, draft=draft)
     settings = obj.settings
-    report(list(settings.warnings), settings.root)
     folders = select(obj, (issue,) if issue else (), every)
     if every and platform == "mbox":
-        done = [export_mailbox(settings, folders, out, options)]
+        done = [export_mailbox(settings, folders, out, options, force=force)]
     else:
-        done = [export_issue(settings, folder, platform, (out / folder.name if every else out) if out else None,
-                             options) for folder in folders]
+        done = export_issues(settings, folders, platform, out, options, nested=every, force=force)
+    for line in passed_lines([v for result in done for v in result.verdicts], "export", settings.root, forced=force):
+        click.echo(line, err=True)
     for result in done:
         for note in result.bundle.notes:
             click.echo(note, err=True)
@@ -77,11 +82,15 @@ def export(obj: Context, *, issue: str | None, platform: str | None, out: Path |
 @click.option("--user", default="", help="Login name; the password comes from NEWSLETTER_SMTP_PASSWORD.")
 @click.option("--timeout", "smtp_timeout", type=click.FloatRange(0.1, 600), default=30.0, show_default=True,
               help="Seconds to wait for the SMTP server at each step.")
+@click.option("--force", is_flag=True, help="Send even with check errors (says what it overrode).")
 @click.pass_obj
 @handle_errors
 def send_test(obj: Context, *, issue: str | None, address: str, smtp_host: str, smtp_port: int, starttls: bool,
-              use_ssl: bool, user: str, smtp_timeout: float) -> None:
+              use_ssl: bool, user: str, smtp_timeout: float, force: bool) -> None:
     """Send ISSUE (default: the newest) to one address with a [TEST] subject.
+
+    The `check` rules run first: an error stops the send unless --force. Drafts can be sent (testing is what
+    drafts are for).
 
     \b
     Example:
@@ -91,6 +100,7 @@ def send_test(obj: Context, *, issue: str | None, address: str, smtp_host: str, 
     import os
 
     from newsletter.build import build_issue
+    from newsletter.gate import admit, passed_lines
     from newsletter.smtp import Security, server_from
     from newsletter.smtp import send_test as send
 
@@ -98,7 +108,11 @@ def send_test(obj: Context, *, issue: str | None, address: str, smtp_host: str, 
     server = server_from(smtp_host, smtp_port, security, user, dict(os.environ), timeout=smtp_timeout)
     settings = obj.settings
     folder = select(obj, (issue,) if issue else (), False)[0]
-    data = send(build_issue(settings, folder), address, server)
+    rendered = build_issue(settings, folder)
+    verdicts = admit([rendered], "send-test", force=force, drafts=True)
+    data = send(rendered, address, server)
+    for line in passed_lines(verdicts, "send-test", settings.root, forced=force, drafts=True):
+        click.echo(line, err=True)
     how = ", ".join(x for x in (server.security.upper() if server.security != "plain" else "",
                                 f"as {user}" if user else "") if x)
     click.echo(f"sent {folder.name} to {address} via {server.host}:{server.real_port}"

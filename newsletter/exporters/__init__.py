@@ -10,6 +10,7 @@ from types import ModuleType
 from newsletter.config import Settings
 from newsletter.errors import UsageError
 from newsletter.exporters.common import Bundle, Options
+from newsletter.gate import Verdict, admit
 from newsletter.writer import write_tree
 
 # Platform name -> (module under newsletter.exporters, one-line description).
@@ -31,11 +32,12 @@ TARGETS: dict[str, tuple[str, str]] = {
 
 @dataclass
 class Exported:
-    """One finished export: where it went and what it holds."""
+    """One finished export: where it went, what it holds, and the gate's verdict on each issue in it."""
 
     platform: str
     target: Path
     bundle: Bundle
+    verdicts: tuple[Verdict, ...] = ()
 
 
 def module(platform: str) -> ModuleType:
@@ -51,28 +53,42 @@ def default_out(settings: Settings, slug: str, platform: str) -> Path:
     return settings.root / "dist" / slug / "export" / platform
 
 
-def export_issue(settings: Settings, folder: Path, platform: str, out: Path | None = None,
-                 options: Options | None = None) -> Exported:
-    """Build one issue and write its export for a platform; nothing is sent."""
+def export_issues(settings: Settings, folders: list[Path], platform: str, out: Path | None = None,
+                  options: Options | None = None, *, nested: bool = False, force: bool = False) -> list[Exported]:
+    """Build, gate and export issues for a platform; nothing is written unless every issue passes the gate.
+
+    Each export goes to `out` (`out/<slug>/` when `nested`), by default dist/<slug>/export/<platform>/.
+    """
     from newsletter.build import build_issue
 
     exporter = module(platform)
-    rendered = build_issue(settings, folder)
-    bundle: Bundle = exporter.export(rendered, options or Options())
-    bundle.notes[:0] = [w.format(settings.root) for w in rendered.warnings if w not in settings.warnings]
-    target = (out or default_out(settings, rendered.slug, platform)).resolve()
-    write_tree(target, bundle.files, bundle.copies, kind="export")
-    return Exported(platform, target, bundle)
+    rendered = [build_issue(settings, folder) for folder in folders]
+    verdicts = admit(rendered, "export", force=force)
+    bundles: list[Bundle] = [exporter.export(one, options or Options()) for one in rendered]
+    done = []
+    for one, bundle, verdict in zip(rendered, bundles, verdicts, strict=True):
+        where = (out / one.slug if nested else out) if out else None
+        target = (where or default_out(settings, one.slug, platform)).resolve()
+        write_tree(target, bundle.files, bundle.copies, kind="export")
+        done.append(Exported(platform, target, bundle, (verdict,)))
+    return done
+
+
+def export_issue(settings: Settings, folder: Path, platform: str, out: Path | None = None,
+                 options: Options | None = None, *, force: bool = False) -> Exported:
+    """Build one issue, gate it and write its export for a platform; nothing is sent."""
+    return export_issues(settings, [folder], platform, out, options, force=force)[0]
 
 
 def export_mailbox(settings: Settings, folders: list[Path], out: Path | None = None,
-                   options: Options | None = None) -> Exported:
-    """Build several issues and write them as one mbox file."""
+                   options: Options | None = None, *, force: bool = False) -> Exported:
+    """Build and gate several issues and write them as one mbox file (nothing, if the gate stops one)."""
     from newsletter.build import build_issue
     from newsletter.exporters import mbox
 
     rendered = [build_issue(settings, folder) for folder in folders]
+    verdicts = admit(rendered, "export", force=force)
     bundle = mbox.export_many(rendered, options or Options())
     target = (out or settings.root / "dist" / "export" / "mbox").resolve()
     write_tree(target, bundle.files, kind="export")
-    return Exported("mbox", target, bundle)
+    return Exported("mbox", target, bundle, tuple(verdicts))

@@ -12,14 +12,18 @@ from newsletter.exporters.common import (
     sender,
     to_json,
 )
+from newsletter.exporters.syntax import PONGO2
 from newsletter.model import Rendered
 
+# Brevo's template language (pongo2-style). The default filter as Brevo documents it: |default:'…'.
 DIALECT = Dialect(
-    families=("curly",),
+    platform="Brevo",
+    syntax=PONGO2,
     tags={"unsubscribe_url": "{{ unsubscribe }}", "web_url": "{{ mirror }}",
           "preferences_url": "{{ update_profile }}", "email": "{{ contact.EMAIL }}"},
     first_name="{{ contact.FIRSTNAME }}",
-    first_name_fallback='{{{{ contact.FIRSTNAME | default: "{fallback}" }}}}',
+    first_name_fallback="{{ contact.FIRSTNAME|default:'{fallback}' }}",
+    string_quotes="'\"",
 )
 
 
@@ -27,7 +31,7 @@ def export(rendered: Rendered, options: Options) -> Bundle:
     """Return the campaign body (no text field: Brevo has none)."""
     name, address = sender(rendered.issue.settings)
     pub = rendered.issue.settings.publication
-    mail = content(rendered, DIALECT, hosted_images(rendered, rendered.html))
+    mail = content(rendered, DIALECT, hosted_images(rendered, rendered.html, options))
     body: dict[str, object] = {
         "name": rendered.slug,
         "subject": mail.subject,
@@ -41,6 +45,7 @@ def export(rendered: Rendered, options: Options) -> Bundle:
     if lists:
         body["recipients"] = {"listIds": lists}
     return Bundle(
+        notes=mail.notes,
         files={"campaign.json": to_json(body)},
         describe={"campaign.json": "POST /v3/emailCampaigns body (a draft until you schedule it)"},
         copies=image_copies(rendered),

@@ -1,4 +1,4 @@
-"""Shared by the exporters: escaping each platform's template syntax, merge-tag dialects, images, sender."""
+"""Shared by the exporters: merge-tag dialects, filling the content per platform, images, sender."""
 
 from __future__ import annotations
 
@@ -15,117 +15,138 @@ from typing import Any
 from newsletter import mergetags
 from newsletter.config import Settings
 from newsletter.errors import ConfigError
+from newsletter.exporters.syntax import Syntax
 from newsletter.model import Rendered
-
-ZWSP = "\u200b"
-
-# Each family: the pattern of an opener the platform would parse, and what to put instead in HTML
-# (a character reference the browser shows as the same character) and in plain text (a zero-width space
-# that breaks the token without changing what the reader sees).
-_MAILGUN_NAMES = (r"(?:recipient(?:[._][\w.]+)?|unsubscribe_url|unsubscribe_email|tag_unsubscribe_url"
-                  r"|mailing_list_unsubscribe_url)")
-FAMILIES: dict[str, tuple[re.Pattern[str], Callable[[str], str], Callable[[str], str]]] = {
-    # Handlebars, Mustache, Liquid, Django and Go templates: {{ … }}, {% … %}, {# … #}
-    "curly": (re.compile(r"\{(?=[{%#])"), lambda m: "&#123;", lambda m: "{" + ZWSP),
-    # Mailchimp: *|TAG|*
-    "mailchimp": (re.compile(r"\*\|"), lambda m: "*&#124;", lambda m: "*" + ZWSP + "|"),
-    # Campaign Monitor: [tag] and, in text, <unsubscribe>-style pseudo-tags (in HTML those are already &lt;)
-    "brackets": (re.compile(r"\[|<(?=/?(?:unsubscribe|webversion|preferences|forwardtoafriend)\b)", re.I),
-                 lambda m: "&#91;" if m.group(0) == "[" else m.group(0), lambda m: m.group(0) + ZWSP),
-    # Mailgun: %unsubscribe_url%, %recipient.first%, …
-    "percent": (re.compile(r"%(?=" + _MAILGUN_NAMES + r"%)"), lambda m: "&#37;", lambda m: "%" + ZWSP),
-}
-_SKIP = re.compile(r"(<!--.*?-->|<style\b.*?</style>|<script\b.*?</script>)", re.S | re.I)
-
-
-def escape_text(text: str, families: tuple[str, ...]) -> str:
-    """Break every opener of the given template families in plain text."""
-    for family in families:
-        pattern, _, in_text = FAMILIES[family]
-        text = pattern.sub(in_text, text)
-    return text
-
-
-def escape_html(html: str, families: tuple[str, ...]) -> str:
-    """Break every opener in HTML text and attributes, leaving comments and style blocks alone."""
-    parts = _SKIP.split(html)
-    for i in range(0, len(parts), 2):
-        for family in families:
-            pattern, in_html, _ = FAMILIES[family]
-            parts[i] = pattern.sub(in_html, parts[i])
-    return "".join(parts)
 
 
 @dataclass(frozen=True)
 class Dialect:
-    """How one platform writes the neutral merge tags, and which template syntax it parses."""
+    """How one platform writes the neutral merge tags, and which template language it parses.
 
-    families: tuple[str, ...]
+    `tags`, `first_name` and `first_name_fallback` are the forms for HTML; `raw` holds the forms for plain text
+    and subjects where the engine would HTML-escape (Handlebars' triple-stash, listmonk's `| Safe`).
+    """
+
+    syntax: Syntax
     tags: Mapping[str, str]
     first_name: str
     first_name_fallback: str = ""
+    raw: Mapping[str, str] = field(default_factory=dict)
     # The quote characters that delimit a string in the platform's syntax, in order of preference.
     string_quotes: str = "\"'"
+    # Whether the platform personalises the subject and the preheader field ("fill": the fallback is written in).
+    subject: str = "tags"
+    preheader: str = "tags"
+    # Neutral tags this platform cannot fill with a fallback: written in with the fallback instead, and said so.
+    prefill_fallback: bool = False
+    platform: str = ""
 
     @property
     def unsubscribe(self) -> str:
         """Return the platform's unsubscribe tag, which every export must contain."""
         return self.tags["unsubscribe_url"]
 
+    def form(self, key: str, *, for_html: bool) -> str:
+        """Return the platform's form of a tag (or first_name, first_name_fallback) for HTML or for text."""
+        if not for_html and key in self.raw:
+            return self.raw[key]
+        return {"first_name": self.first_name, "first_name_fallback": self.first_name_fallback}.get(key) \
+            or self.tags[key]
+
     def value(self, rendered: Rendered, name: str, fallback: str, *, for_html: bool) -> str:
         """Return the platform's tag for a neutral tag, or the literal value where it has none."""
         if name == "first_name":
-            return self.with_fallback(fallback, for_html=for_html) if fallback and self.first_name_fallback \
-                else self.first_name
+            if fallback and self.prefill_fallback:
+                return self._literal(fallback, for_html=for_html)
+            if fallback and self.first_name_fallback:
+                return self.with_fallback(fallback, for_html=for_html)
+            return self.form("first_name", for_html=for_html)
         if name in self.tags:
-            return self.tags[name]
-        pub = rendered.issue.settings.publication
-        literal = {
-            "web_url": rendered.issue.web_url or pub.url,
-            "postal_address": pub.postal_address,
-            "preferences_url": pub.preferences_url,
-        }.get(name, "")
+            return self.form(name, for_html=for_html)
+        literal = literal_value(rendered, name)
         if not literal and name == "preferences_url":
-            return self.unsubscribe
-        # A literal from newsletter.toml is text too: the platform must not parse it as a tag.
-        return escape_html(htmllib.escape(literal), self.families) if for_html else escape_text(literal, self.families)
+            return self.form("unsubscribe_url", for_html=for_html)
+        return self._literal(literal, for_html=for_html)
+
+    def _literal(self, text: str, *, for_html: bool) -> str:
+        """Return text from newsletter.toml or a fallback, written so the platform does not parse it as a tag."""
+        return self.syntax.html(htmllib.escape(text)) if for_html else self.syntax.text(text)
 
     def with_fallback(self, fallback: str, *, for_html: bool) -> str:
         """Return the first-name tag with the writer's fallback, which stays literal text for the platform."""
-        text = escape_html(fallback, self.families) if for_html else escape_text(fallback, self.families)
-        template = self.first_name_fallback
-        quoted = re.search(r'"([^"]*\{fallback\}[^"]*)"', template)
-        if quoted and '"' in text:
-            # The fallback holds the string's own quote: delimit it with the platform's other string quote.
+        template = self.form("first_name_fallback", for_html=for_html)
+        quoted = re.search(r'(["\'])([^"\']*\{fallback\}[^"\']*)\1', template)
+        if not quoted:
+            # The fallback is content between the engine's tags: written as literal text.
+            return template.replace("{fallback}", self._literal(fallback, for_html=for_html))
+        # The fallback is a string literal of the engine: only its quote needs care.
+        text = htmllib.escape(fallback, quote=False) if for_html else fallback
+        if quoted.group(1) in text:
             quote = next((q for q in self.string_quotes if q not in text), "")
             if quote:
-                template = template.replace(quoted.group(0), quote + quoted.group(1) + quote)
+                template = template.replace(quoted.group(0), quote + quoted.group(2) + quote)
             else:
-                text = text.replace('"', "\u201d")
-        return template.format(fallback=text)
+                text = text.replace(quoted.group(1), "\u201d")
+        return template.replace("{fallback}", text)
+
+
+def literal_value(rendered: Rendered, name: str) -> str:
+    """Return the value of a neutral tag that has no platform tag: from newsletter.toml or the issue."""
+    pub = rendered.issue.settings.publication
+    return {
+        "web_url": rendered.issue.web_url or pub.url,
+        "postal_address": pub.postal_address,
+        "preferences_url": pub.preferences_url,
+    }.get(name, "")
 
 
 @dataclass
 class Content:
-    """One issue's subject, preheader, HTML and text, escaped and filled for one platform."""
+    """One issue's subject, preheader, HTML and text, escaped and filled for one platform, and what to say."""
 
     subject: str
     preheader: str
     html: str
     text: str
+    notes: list[str] = field(default_factory=list)
 
 
 def content(rendered: Rendered, dialect: Dialect, html: str | None = None) -> Content:
-    """Escape the platform's syntax in the literal text, then fill the markers with its tags."""
+    """Write the literal text in the platform's syntax, then fill the markers with its tags.
+
+    The subject and preheader get the same treatment where the platform personalises them; where it cannot,
+    their merge tags are filled with the fallback and a note says so. A string without markers passes through.
+    """
     source = rendered.html if html is None else html
-    filled_html = mergetags.fill(escape_html(source, dialect.families),
-                                 lambda n, f: dialect.value(rendered, n, f, for_html=True))
-    filled_text = mergetags.fill(escape_text(rendered.text, dialect.families),
-                                 lambda n, f: dialect.value(rendered, n, f, for_html=False))
+    syntax = dialect.syntax
+    filled_html = mergetags.fill(syntax.html(source), lambda n, f: dialect.value(rendered, n, f, for_html=True))
+    filled_text = mergetags.fill(syntax.text(rendered.text), lambda n, f: dialect.value(rendered, n, f, for_html=False))
     issue = rendered.issue
-    return Content(subject=escape_text(issue.subject, dialect.families),
-                   preheader=escape_text(issue.preheader, dialect.families),
-                   html=filled_html, text=filled_text)
+    notes: list[str] = []
+    subject = _field(rendered, dialect, "subject", notes)
+    preheader = _field(rendered, dialect, "preheader", notes)
+    broken = syntax.broken(rendered.text + issue.subject + issue.preheader)
+    if broken:
+        notes.append(f"note: {dialect.platform or syntax.name} has no escape for literal "
+                     f"{', '.join(map(repr, broken))}: the text part and subject carry a zero-width space after "
+                     "its first character, so readers see the same text but a copied token differs")
+    if dialect.prefill_fallback and any(m.group(1) == "first_name" and m.group(2)
+                                        for m in mergetags.MARKED.finditer(rendered.html + rendered.text)):
+        notes.append(f"note: {dialect.platform} has no fallback for the first name: where a story gives one "
+                     "({{ first_name | default: \"…\" }}) every reader gets the fallback")
+    return Content(subject=subject, preheader=preheader, html=filled_html, text=filled_text, notes=notes)
+
+
+def _field(rendered: Rendered, dialect: Dialect, label: str, notes: list[str]) -> str:
+    """Return the subject or preheader in the platform's syntax, or with its merge tags filled in."""
+    value: str = getattr(rendered.issue, label)
+    if getattr(dialect, label) == "tags":
+        return mergetags.fill(dialect.syntax.text(value), lambda n, f: dialect.value(rendered, n, f, for_html=False))
+    used = mergetags.used(value)
+    if used:
+        notes.append(f"note: {dialect.platform} does not personalise the {label}: its merge tags "
+                     f"({', '.join(used)}) are filled with the fallback")
+    return mergetags.fill(value, lambda n, f: f if n == "first_name" else literal_value(rendered, n))
 
 
 def _image_src(rendered: Rendered) -> re.Pattern[str]:
@@ -141,10 +162,13 @@ def local_images(rendered: Rendered, html: str, to: Callable[[str], str] | None 
     return _image_src(rendered).sub(lambda m: to(m.group(1)) if to else f"images/{m.group(1)}", html)
 
 
-def hosted_images(rendered: Rendered, html: str) -> str:
-    """Return the HTML with absolute image URLs, or explain which setting hosts the images."""
+def hosted_images(rendered: Rendered, html: str, options: Options | None = None) -> str:
+    """Return the HTML with absolute image URLs (uploaded by a push, or under [images] base_url), or say how."""
     if not rendered.images:
         return html
+    uploaded = options.image_urls if options is not None else None
+    if uploaded:
+        return local_images(rendered, html, lambda name: uploaded.get(name) or f"images/{name}")
     settings = rendered.issue.settings
     base = settings.images.base_url.rstrip("/")
     if not base:
@@ -218,6 +242,10 @@ class Options:
 
     audience: str = ""
     draft: bool = False
+    # listmonk: the id of the raw campaign template (push creates it); 0 leaves the field out.
+    template_id: int = 0
+    # Where a push uploaded each local image (name -> URL), used instead of [images] base_url.
+    image_urls: Mapping[str, str] | None = None
 
 
 def image_copies(rendered: Rendered) -> dict[str, Path]:

@@ -12,21 +12,28 @@ from newsletter.exporters.common import (
     sender,
     to_json,
 )
+from newsletter.exporters.syntax import LIQUID
 from newsletter.model import Rendered
 
+# Liquid does not escape: in HTML the subscriber's own fields pass through `| escape`; the subject and
+# preview text are plain text and take them as they are.
 DIALECT = Dialect(
-    families=("curly",),
-    tags={"unsubscribe_url": "{{ unsubscribe_url }}", "email": "{{ subscriber.email_address }}",
-          "postal_address": "{{ address }}"},
-    first_name="{{ subscriber.first_name }}",
-    first_name_fallback='{{{{ subscriber.first_name | default: "{fallback}" }}}}',
+    platform="Kit",
+    syntax=LIQUID,
+    tags={"unsubscribe_url": "{{ unsubscribe_url }}", "email": "{{ subscriber.email_address | escape }}",
+          "postal_address": "{{ address | escape }}"},
+    first_name="{{ subscriber.first_name | escape }}",
+    first_name_fallback='{{ subscriber.first_name | default: "{fallback}" | escape }}',
+    raw={"email": "{{ subscriber.email_address }}", "postal_address": "{{ address }}",
+         "first_name": "{{ subscriber.first_name }}",
+         "first_name_fallback": '{{ subscriber.first_name | default: "{fallback}" }}'},
 )
 
 
 def export(rendered: Rendered, options: Options) -> Bundle:
     """Return the broadcast body (Kit has no plain-text field)."""
     _, address = sender(rendered.issue.settings)
-    mail = content(rendered, DIALECT, hosted_images(rendered, rendered.html))
+    mail = content(rendered, DIALECT, hosted_images(rendered, rendered.html, options))
     body = {
         "subject": mail.subject,
         "content": mail.html,
@@ -42,6 +49,7 @@ def export(rendered: Rendered, options: Options) -> Bundle:
         "subscriber_filter": None,
     }
     return Bundle(
+        notes=mail.notes,
         files={"broadcast.json": to_json(body)},
         describe={"broadcast.json": "POST /v4/broadcasts body (send_at null: a draft)"},
         copies=image_copies(rendered),

@@ -4,16 +4,34 @@ from __future__ import annotations
 
 import base64
 
-from newsletter.exporters.common import Bundle, Dialect, Options, content, local_images, sender, to_json, zip_bundle
+from newsletter.exporters.common import (
+    Bundle,
+    Dialect,
+    Options,
+    content,
+    hosted_images,
+    local_images,
+    sender,
+    to_json,
+    zip_bundle,
+)
+from newsletter.exporters.syntax import MAILCHIMP
 from newsletter.model import Rendered
 
 DIALECT = Dialect(
-    families=("mailchimp",),
+    platform="Mailchimp",
+    syntax=MAILCHIMP,
     tags={"unsubscribe_url": "*|UNSUB|*", "web_url": "*|ARCHIVE|*", "preferences_url": "*|UPDATE_PROFILE|*",
           "email": "*|EMAIL|*", "postal_address": "*|LIST:ADDRESSLINE|*"},
     first_name="*|FNAME|*",
     first_name_fallback="*|IF:FNAME|**|FNAME|**|ELSE:|*{fallback}*|END:IF|*",
 )
+
+
+def html_content(rendered: Rendered, options: Options) -> dict[str, str]:
+    """Return PUT /3.0/campaigns/{id}/content with the HTML (images at the File Manager's URLs) and the text."""
+    mail = content(rendered, DIALECT, hosted_images(rendered, rendered.html, options))
+    return {"html": mail.html, "plain_text": mail.text}
 
 
 def export(rendered: Rendered, options: Options) -> Bundle:
@@ -41,6 +59,7 @@ def export(rendered: Rendered, options: Options) -> Bundle:
         "plain_text": mail.text,
     }
     return Bundle(
+        notes=mail.notes,
         files={"mailchimp.zip": archive, "campaign.json": to_json(campaign), "content.json": to_json(body),
                "email.txt": mail.text.encode("utf-8")},
         describe={

@@ -5,25 +5,29 @@ from __future__ import annotations
 import re
 
 from newsletter.exporters.common import Bundle, Dialect, Options, content, hosted_images, image_copies, to_json
+from newsletter.exporters.syntax import MUSTACHE
 from newsletter.model import Rendered
 
 DIALECT = Dialect(
-    families=("curly",),
+    platform="Postmark",
+    syntax=MUSTACHE,
     tags={"unsubscribe_url": "{{{ pm:unsubscribe }}}", "email": "{{email}}"},
     first_name="{{first_name}}",
     # Mustachio scopes a section to its value: inside {{#first_name}} the name is {{.}} (Postmark's templates FAQ).
-    first_name_fallback="{{{{#first_name}}}}{{{{.}}}}{{{{/first_name}}}}"
-                        "{{{{^first_name}}}}{fallback}{{{{/first_name}}}}",
+    first_name_fallback="{{#first_name}}{{.}}{{/first_name}}{{^first_name}}{fallback}{{/first_name}}",
+    raw={"email": "{{{email}}}", "first_name": "{{{first_name}}}",
+         "first_name_fallback": "{{#first_name}}{{{.}}}{{/first_name}}{{^first_name}}{fallback}{{/first_name}}"},
 )
 
 
 def export(rendered: Rendered, options: Options) -> Bundle:
     """Return the template body and a sample batch message."""
-    mail = content(rendered, DIALECT, hosted_images(rendered, rendered.html))
+    mail = content(rendered, DIALECT, hosted_images(rendered, rendered.html, options))
     alias = re.sub(r"[^A-Za-z0-9_.-]", "-", rendered.slug)
     template = {"Name": rendered.issue.subject[:100], "Alias": alias, "Subject": mail.subject,
                 "HtmlBody": mail.html, "TextBody": mail.text, "TemplateType": "Standard"}
     return Bundle(
+        notes=mail.notes,
         files={"template.json": to_json(template)},
         describe={"template.json": "POST /templates body (Mustachio; {{{ pm:unsubscribe }}} in HTML and text)"},
         copies=image_copies(rendered),

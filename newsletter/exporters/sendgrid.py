@@ -3,21 +3,28 @@
 from __future__ import annotations
 
 from newsletter.exporters.common import Bundle, Dialect, Options, content, hosted_images, image_copies, to_json
+from newsletter.exporters.syntax import HANDLEBARS
 from newsletter.model import Rendered
 
+# Handlebars, as in SES: the triple-stash forms go in the text part and the subject.
 DIALECT = Dialect(
-    families=("curly",),
+    platform="SendGrid",
+    syntax=HANDLEBARS,
     tags={"unsubscribe_url": "{{{unsubscribe}}}", "preferences_url": "{{{unsubscribe_preferences}}}",
           "email": "{{email}}",
           "postal_address": "{{Sender_Name}}, {{Sender_Address}}, {{Sender_City}}, {{Sender_State}} {{Sender_Zip}}"},
     first_name="{{first_name}}",
-    first_name_fallback='{{{{insert first_name "default={fallback}"}}}}',
+    first_name_fallback="{{#if first_name}}{{first_name}}{{else}}{fallback}{{/if}}",
+    raw={"email": "{{{email}}}", "first_name": "{{{first_name}}}",
+         "first_name_fallback": "{{#if first_name}}{{{first_name}}}{{else}}{fallback}{{/if}}",
+         "postal_address": "{{{Sender_Name}}}, {{{Sender_Address}}}, {{{Sender_City}}}, {{{Sender_State}}} "
+                           "{{{Sender_Zip}}}"},
 )
 
 
 def export(rendered: Rendered, options: Options) -> Bundle:
     """Return the Single Send body."""
-    mail = content(rendered, DIALECT, hosted_images(rendered, rendered.html))
+    mail = content(rendered, DIALECT, hosted_images(rendered, rendered.html, options))
     body: dict[str, object] = {
         "name": rendered.slug[:100],
         "email_config": {
@@ -31,6 +38,7 @@ def export(rendered: Rendered, options: Options) -> Bundle:
     if options.audience:
         body["send_to"] = {"list_ids": [options.audience]}
     return Bundle(
+        notes=mail.notes,
         files={"singlesend.json": to_json(body)},
         describe={"singlesend.json": "POST /v3/marketing/singlesends body (a draft; nothing is scheduled)"},
         copies=image_copies(rendered),

@@ -5,13 +5,18 @@ from __future__ import annotations
 import re
 
 from newsletter.exporters.common import Bundle, Dialect, Options, content, hosted_images, image_copies, to_json
+from newsletter.exporters.syntax import HANDLEBARS
 from newsletter.model import Rendered
 
+# Handlebars: {{x}} HTML-escapes (right in HTML), {{{x}}} does not (what the text part and subject need).
 DIALECT = Dialect(
-    families=("curly",),
+    platform="SES",
+    syntax=HANDLEBARS,
     tags={"unsubscribe_url": "{{amazonSESUnsubscribeUrl}}", "email": "{{email}}"},
     first_name="{{first_name}}",
-    first_name_fallback="{{{{#if first_name}}}}{{{{first_name}}}}{{{{else}}}}{fallback}{{{{/if}}}}",
+    first_name_fallback="{{#if first_name}}{{first_name}}{{else}}{fallback}{{/if}}",
+    raw={"unsubscribe_url": "{{{amazonSESUnsubscribeUrl}}}", "email": "{{{email}}}", "first_name": "{{{first_name}}}",
+         "first_name_fallback": "{{#if first_name}}{{{first_name}}}{{else}}{fallback}{{/if}}"},
 )
 
 
@@ -22,13 +27,14 @@ def template_name(slug: str) -> str:
 
 def export(rendered: Rendered, options: Options) -> Bundle:
     """Return both template inputs and sample template data."""
-    mail = content(rendered, DIALECT, hosted_images(rendered, rendered.html))
+    mail = content(rendered, DIALECT, hosted_images(rendered, rendered.html, options))
     name = template_name(rendered.slug)
     v1 = {"Template": {"TemplateName": name, "SubjectPart": mail.subject, "TextPart": mail.text,
                        "HtmlPart": mail.html}}
     v2 = {"TemplateName": name, "TemplateContent": {"Subject": mail.subject, "Text": mail.text, "Html": mail.html}}
     data = {"first_name": "", "email": "reader@example.com"}
     return Bundle(
+        notes=mail.notes,
         files={"sesv2-template.json": to_json(v2), "ses-template.json": to_json(v1),
                "template-data.json": to_json(data)},
         describe={

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from newsletter import mergetags
-from newsletter.build import build_issue, preview_filler
+from newsletter.build import build_issue, preview_filler, preview_text
 from newsletter.config import CONFIG_NAME, Settings, load_settings
 from newsletter.content import ISSUE_FILE, list_issues, peek
 from newsletter.errors import NewsletterError, Problem
@@ -282,8 +282,8 @@ class Preview:
             "status": issue.status if issue else "",
             "readers": readers(rendered) if rendered else {},
             "platform_subjects": snap.subjects,
-            "subject": issue.subject if issue else "",
-            "preheader": issue.preheader if issue else "",
+            "subject": preview_text(issue, issue.subject) if issue else "",
+            "preheader": preview_text(issue, issue.preheader) if issue else "",
             "date": issue.date.isoformat() if issue and issue.date else None,
             "number": issue.number if issue else None,
             "sender": {"name": pub.from_name or pub.name, "email": pub.from_email},
