@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,6 +11,7 @@ import pytest
 from tests.axe_helpers import assert_accessible
 from tests.conftest import ARTIFACTS
 from tests.preview_helpers import CHROMIUM_ARGS
+from tests.site_helpers import add_issues
 
 PUBLISHED = ["2024-03-08-market", "2024-02-09-ferry", "2024-01-12-new-year"]
 
@@ -73,13 +73,7 @@ def test_front_page_and_issue_pages_are_accessible_light_and_dark_at_phone_width
 @pytest.mark.browser
 def test_pagination_links_work_from_file_urls(publication, run, browser):
     pub = publication("archive")
-    source = pub / "issues" / PUBLISHED[2]
-    for n in range(1, 53):
-        target = pub / "issues" / f"2023-{(n - 1) // 28 + 1:02d}-{(n - 1) % 28 + 1:02d}-extra-{n}"
-        shutil.copytree(source, target)
-        toml = target / "issue.toml"
-        toml.write_text(re.sub(r"date = .*", f"date = {target.name[:10]}", toml.read_text())
-                        .replace("A new year on the quay", f"Extra issue {n}").replace("number = 1", f"number = {n}"))
+    add_issues(pub, PUBLISHED[2], 52)
     result = run("archive", "--jobs", "2", cwd=pub)
     assert "rebuilt 55 of 55 issue(s)" in result.stdout
     out = pub / "dist" / "site"

@@ -18,6 +18,7 @@ from newsletter.archive.work import name_issue
 from newsletter.build import build_issue
 from newsletter.config import load_settings
 from newsletter.errors import Problem
+from tests.site_helpers import add_issues
 
 URL = "https://harbour.example.org"
 PUBLISHED = ["2024-03-08-market", "2024-02-09-ferry", "2024-01-12-new-year"]  # newest first
@@ -276,13 +277,7 @@ def test_subject_merge_tags_are_filled_in_titles_and_cards(publication):
 
 
 def test_the_feed_holds_the_newest_twenty_or_as_many_as_set(pub, run):
-    source = pub / "issues" / PUBLISHED[2]
-    for n in range(1, 23):
-        target = pub / "issues" / f"2023-{(n - 1) // 28 + 1:02d}-{(n - 1) % 28 + 1:02d}-extra-{n}"
-        shutil.copytree(source, target)
-        toml = target / "issue.toml"
-        toml.write_text(re.sub(r"date = .*", f"date = {target.name[:10]}", toml.read_text())
-                        .replace("A new year on the quay", f"Extra issue {n}"))
+    add_issues(pub, PUBLISHED[2], 22)
     assert run("archive", cwd=pub).exit_code == 1  # the issue with a check error is still left out
     feed = feedparser.parse((site(pub) / "feed.xml").read_bytes())
     assert not feed.bozo and len(feed.entries) == 20

@@ -18,6 +18,7 @@ from newsletter.config import load_settings
 from newsletter.preview import Preview, PreviewServer, connections
 from newsletter.preview.network import host_allowed, lan_addresses, qr_text
 from tests.preview_helpers import serve, wait_for
+from tests.site_helpers import recording_editor
 
 SLUG = "2024-05-01-spring"
 
@@ -180,11 +181,7 @@ def test_the_lan_address_and_a_qr_code_are_printed_beyond_loopback(publication):
 
 def test_only_the_page_itself_can_open_a_file_in_the_editor(publication, tmp_path):
     pub = publication()
-    record = tmp_path / "opened.txt"
-    script = tmp_path / "editor.py"
-    script.write_text("import sys, pathlib\npathlib.Path(sys.argv[1]).write_text(' '.join(sys.argv[2:]))\n")
-    config = pub / "newsletter.toml"
-    config.write_text(config.read_text() + f'\n[preview]\neditor = "python3 {script} {record} {{path}}:{{line}}"\n')
+    record = recording_editor(pub, tmp_path)
     with running(pub) as server:
         port = server.port
         token = re.search(r"&quot;token&quot;: &quot;([^&]+)&quot;", request(port)[1].decode()).group(1)
@@ -209,7 +206,7 @@ def test_only_the_page_itself_can_open_a_file_in_the_editor(publication, tmp_pat
             assert status == 422 and json.loads(answer)["note"] == "not a file of the publication"
         status, answer = request(port, "/open", host=f"127.0.0.1:{port}", method="POST", body=body, headers=good)
         assert status == 200 and json.loads(answer) == {"opened": True, "note": ""}
-        assert wait_for(lambda: record.exists() and record.read_text())
+        assert wait_for(record.exists)
         assert record.read_text() == f"{(pub / 'issues' / SLUG / '02-markets.md').resolve()}:3"
 
 

@@ -13,6 +13,7 @@ import pytest
 from tests.axe_helpers import assert_accessible
 from tests.conftest import ARTIFACTS
 from tests.preview_helpers import CHROMIUM_ARGS, WAIT_MS, serve, wait_for
+from tests.site_helpers import recording_editor
 
 SLUG = "2024-05-01-spring"
 REPEATED = "The council agreed the new budget for the harbour wall on Tuesday."
@@ -146,11 +147,7 @@ def test_status_verdict_and_a_finding_opened_in_the_editor(publication, browser,
     from playwright.sync_api import expect
 
     pub = publication()
-    record = tmp_path / "opened.txt"
-    script = tmp_path / "editor.py"
-    script.write_text("import sys, pathlib\npathlib.Path(sys.argv[1]).write_text(' '.join(sys.argv[2:]))\n")
-    config = pub / "newsletter.toml"
-    config.write_text(config.read_text() + f'\n[preview]\neditor = "python3 {script} {record} {{path}}:{{line}}"\n')
+    record = recording_editor(pub, tmp_path)
     toml = pub / "issues" / SLUG / "issue.toml"
     toml.write_text(toml.read_text() + 'status = "draft"\n')
     with serve(pub, "--port", "0") as served:
@@ -165,7 +162,7 @@ def test_status_verdict_and_a_finding_opened_in_the_editor(publication, browser,
         expect(link).to_have_text(f"issues/{SLUG}/01-lead.md:13")
         link.click()
         expect(page.locator("#editor-note")).to_have_text(f"opened issues/{SLUG}/01-lead.md:13")
-        assert wait_for(lambda: record.exists() and record.read_text())
+        assert wait_for(record.exists)
         assert record.read_text() == f"{(pub / 'issues' / SLUG / '01-lead.md').resolve()}:13"
         page.context.close()
 

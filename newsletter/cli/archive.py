@@ -40,13 +40,13 @@ def archive(obj: Context, out: Path | None, force: bool, drafts: bool, jobs: int
                            drafts=drafts, jobs=jobs)
     report(result.warnings, settings.root)
     index = show(result.out / "index.html")
-    if result.rebuilt or result.written:
+    if result.rebuilt:
         shown = f": {', '.join(result.rebuilt)}" if 0 < len(result.rebuilt) <= 5 else ""
         click.echo(f"rebuilt {len(result.rebuilt)} of {result.total} issue(s){shown}")
     if result.written:
         size = f"{result.bytes_written / 1024:.0f} KB" if result.bytes_written >= 1024 else f"{result.bytes_written} B"
-        click.echo(f"wrote {index}" + (" and feed.xml" if result.feed else "")
-                   + f" ({result.files_written} file{'s' if result.files_written != 1 else ''} changed, {size})")
+        files = f"{result.files_written} file{'s' if result.files_written != 1 else ''}"
+        click.echo(f"wrote {index}" + (" and feed.xml" if result.feed else "") + f" ({files} changed, {size} written)")
     elif result.total:
         click.echo(f"{index} is up to date ({result.total} issue(s))")
     if result.left_out:
