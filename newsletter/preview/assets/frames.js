@@ -71,6 +71,13 @@ export class Frames {
     win.scrollTo(0, target);
   }
 
+  // Put a view back where it was after its document was replaced (without measuring it first: that would
+  // lay the new document out once more before it is painted).
+  restore(frame, y) {
+    this.expected.set(frame, y);
+    frame.contentWindow.scrollTo(0, y);
+  }
+
   // The sections of the email, top to bottom: the same in both views, whatever their heights.
   blocks(doc) {
     const body = doc.querySelector(".nl-body") || doc.body;

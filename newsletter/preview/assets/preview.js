@@ -56,8 +56,8 @@ function swap(frame, html) {
   const y = win.scrollY;
   const fresh = new DOMParser().parseFromString(html, "text/html");
   doc.replaceChild(doc.importNode(fresh.documentElement, true), doc.documentElement);
-  frames.scroll(frame, y);
-  requestAnimationFrame(() => frames.scroll(frame, y));
+  frames.restore(frame, y);
+  requestAnimationFrame(() => { if (win.scrollY !== y) frames.restore(frame, y); });
   frames.attach(frame);
 }
 
