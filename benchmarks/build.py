@@ -51,7 +51,7 @@ def main() -> None:
             print(f"  ratio newsletter build / mjml CLI  {process / mjml:8.2f}  (floor: <= 0.60)")
         else:
             print("  mjml CLI not installed: npm install --prefix tests/mjml")
-        print(f"  email.html                         {html_kb:8.1f} KB  (floor: <= 60 KB)")
+        print(f"  email.html                         {html_kb:8.1f} KB  (floor: <= 42 KB)")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -21,18 +21,17 @@ PARAGRAPHS = (
     "A decision on the {place} is expected before the budget is set, although the chair warned that any "
     "rebuild would take at least a year once the money is found and the contractors are chosen.",
 )
+CONFIG = ('[publication]\nname = "Bench Weekly"\nurl = "https://bench.example.org"\n'
+          'subscribe_url = "https://bench.example.org/subscribe"\n'
+          'unsubscribe_url = "https://bench.example.org/unsubscribe"\n'
+          'from_email = "editor@bench.example.org"\npostal_address = "1 Bench Road, Benchtown"\n')
 KINDS = ["lead", "story", "story", "brief", "story", "quote", "story", "brief", "sponsor", "story"]
 
 
 def make_publication(root: Path, stories: int = 10, issues: int = 1) -> Path:
     """Write a publication with `issues` issues of `stories` stories each; return its root."""
     root.mkdir(parents=True, exist_ok=True)
-    (root / "newsletter.toml").write_text(
-        '[publication]\nname = "Bench Weekly"\nurl = "https://bench.example.org"\n'
-        'subscribe_url = "https://bench.example.org/subscribe"\n'
-        'unsubscribe_url = "https://bench.example.org/unsubscribe"\n'
-        'from_email = "editor@bench.example.org"\npostal_address = "1 Bench Road, Benchtown"\n'
-    )
+    (root / "newsletter.toml").write_text(CONFIG)
     for n in range(issues):
         folder = root / "issues" / f"2024-{1 + n // 28:02d}-{1 + n % 28:02d}-issue-{n + 1}"
         folder.mkdir(parents=True, exist_ok=True)

@@ -51,6 +51,7 @@ class Theme:
     dark_text_color: str = "#e8e6e3"
     dark_muted_color: str = "#a8a29e"
     dark_link_color: str = "#8ab4f8"
+    dark_accent_color: str = "#f28b82"
     dark_background_color: str = "#1e1e1e"
     dark_rule_color: str = "#3a3a3a"
     dark_body_color: str = "#121212"

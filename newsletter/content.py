@@ -18,6 +18,7 @@ from newsletter.errors import Collector, ContentError, NewsletterError, UsageErr
 from newsletter.files import did_you_mean, key_line, parse_toml, read_text, table_line
 from newsletter.images import prepare_image
 from newsletter.links import add_utm, tag_links, utm_defaults
+from newsletter.logos import resolve_logo
 from newsletter.mergetags import mark_written
 from newsletter.model import KINDS, STATUSES, Image, Issue, Story
 from newsletter.strays import name_stray
@@ -25,7 +26,7 @@ from newsletter.strays import name_stray
 ISSUE_FILE = "issue.toml"
 ISSUE_KEYS = {"subject": str, "preheader": str, "date": dt.date, "number": int, "intro": str, "stories": list,
               "status": str}
-STORY_KEYS = {"title", "byline", "image", "image_alt", "link", "kind"}
+STORY_KEYS = {"title", "byline", "image", "image_alt", "image_caption", "image_credit", "link", "kind"}
 IMAGE_TYPES = {".png", ".jpg", ".jpeg", ".gif", ".webp"}
 STORY_SUFFIXES = {".md", ".txt"}
 _CHECK_COMMENT = re.compile(r"\s*<!--\s*check:.*-->\s*")  # a .txt line only `newsletter check` reads
@@ -85,10 +86,12 @@ def load_issue(settings: Settings, folder: Path) -> Issue:
     issue = Issue(settings=settings, path=folder.resolve(), subject="")
     if meta_text and not found.errors:
         apply_meta(issue, meta, meta_text, meta_path, found)
+    issue.logo, issue.logo_dark = (resolve_logo(settings, key, found) for key in ("logo", "logo_dark"))
     order = meta.get("stories")
+    utm = utm_defaults(settings.links, issue.slug, issue.number, issue.date)
     for path in story_files(folder, order, found, (meta_path, key_line(meta_text, "", "stories"))):
         try:
-            issue.stories.append(load_story(path, issue.path, settings, found))
+            issue.stories.append(load_story(path, issue.path, settings, found, utm))
         except NewsletterError as exc:
             found.absorb(exc)
     if not issue.stories and not found.errors:
@@ -141,7 +144,7 @@ def apply_meta(issue: Issue, meta: dict[str, Any], text: str, path: Path, found:
     if isinstance(intro, str) and intro.strip():
         issue.intro_source = intro
         issue.intro_tokens = markdown.parse(mark_written(intro))
-        tag_links(issue.intro_tokens, utm_defaults(issue.settings.links, issue.slug))
+        tag_links(issue.intro_tokens, utm_defaults(issue.settings.links, issue.slug, issue.number, issue.date))
         issue.intro_html = markdown.render(issue.intro_tokens)
 
 
@@ -182,8 +185,9 @@ def story_files(folder: Path, order: object = None, found: Collector | None = No
     return chosen if found is not None else (chosen or present)
 
 
-def load_story(path: Path, issue_dir: Path, settings: Settings, found: Collector) -> Story:
-    """Load one .md or .txt story, recording problems on the collector."""
+def load_story(path: Path, issue_dir: Path, settings: Settings, found: Collector,
+               utm: dict[str, str] | None = None) -> Story:
+    """Load one .md or .txt story, recording problems on the collector; `utm`: the issue's UTM defaults."""
     text = read_text(path)
     if not text.strip():
         raise ContentError("the story is empty: write a headline and some text, or delete the file", path, 1)
@@ -194,7 +198,10 @@ def load_story(path: Path, issue_dir: Path, settings: Settings, found: Collector
     _resolve_images(story, issue_dir, settings, found)
     if not story.source.strip() and story.image is None:
         found.error("the story has a title but no text: write the story or delete the file", path, 1)
-    utm = utm_defaults(settings.links, issue_dir.name)
+    if utm is None:
+        number, date = peek(issue_dir, "number"), peek(issue_dir, "date")
+        utm = utm_defaults(settings.links, issue_dir.name, number if isinstance(number, int) else None,
+                           date if isinstance(date, dt.date) else None)
     tag_links(story.tokens, utm)
     story.link = add_utm(story.link, utm)
     story.html = markdown.render(story.tokens)
@@ -242,7 +249,11 @@ def _load_md(path: Path, text: str, found: Collector) -> Story:
                   link=values.get("link", ""), source=source, body_line=body_line)
     story.tokens = markdown.parse(mark_written(source))
     if values.get("image"):
-        story.image = Image(src=values["image"], alt=values.get("image_alt", ""), line=values.get("_image_line"))
+        story.image = Image(src=values["image"], alt=values.get("image_alt", ""), line=values.get("_image_line"),
+                            caption=values.get("image_caption", ""), credit=values.get("image_credit", ""))
+    elif values.get("image_caption") or values.get("image_credit"):
+        found.warn("`image_caption`/`image_credit` need an `image:` to go under; add one or move the caption into "
+                   'the Markdown image\'s title, ![alt](images/x.jpg "Caption")', path, 2)
     return story
 
 
@@ -321,7 +332,9 @@ def _resolve_images(story: Story, issue_dir: Path, settings: Settings, found: Co
         src = unquote(str(token.attrGet("src") or ""))  # markdown-it percent-encodes spaces and non-ASCII
         alt = token.content or "".join(c.content for c in token.children or ())
         where = story.body_line + line if line is not None else None
-        image = _resolve_image(Image(src=src, alt=alt, line=where), story, issue_dir, settings, found)
+        caption = str(token.attrGet("title") or "")  # a Markdown image's title is its caption
+        image = _resolve_image(Image(src=src, alt=alt, line=where, caption=caption), story, issue_dir, settings,
+                               found)
         if image is None:
             continue
         story.images.append(image)
@@ -339,6 +352,9 @@ def _resolve_image(image: Image, story: Story, issue_dir: Path, settings: Settin
     such as `assets/logo.png` falls back to it when the issue has no such file); nothing else.
     """
     src = image.src.strip()
+    if src.startswith("http://"):
+        found.warn(f"image {src!r} is loaded over plain http, which mail clients block or flag; use https://",
+                   story.path, image.line)
     if src.startswith(("http://", "https://")):
         return image
     where = image.line
@@ -377,15 +393,15 @@ def _resolve_image(image: Image, story: Story, issue_dir: Path, settings: Settin
         found.error(f"image {src!r} cannot be read as an image; re-export it as PNG or JPEG",
                     story.path, where)
         return None
-    base = settings.images.base_url.rstrip("/")
-    out_src = f"{base}/{story.path.parent.name}/images/{prepared.name}" if base else f"images/{prepared.name}"
+    # Always the local file: email.html and the preview show it; exports point it at [images] base_url.
+    out_src = f"images/{prepared.name}"
     note = "local images keep relative paths (images/…)"
-    if not base and not any(w.message.startswith(note) for w in found.warnings):
+    if not settings.images.base_url and not any(w.message.startswith(note) for w in found.warnings):
         found.warn(f"{note}: exports to hosted platforms (Mailchimp, Kit, Brevo, Buttondown, listmonk, Ghost, "
                    "SendGrid, Postmark, Mailgun, SES) need absolute URLs; set [images] base_url, for example to "
                    "the publication url where `newsletter archive` puts them", settings.path)
     return Image(src=out_src, alt=image.alt, path=prepared.path, line=where,
-                 width=prepared.width, height=prepared.height)
+                 width=prepared.width, height=prepared.height, caption=image.caption, credit=image.credit)
 
 
 

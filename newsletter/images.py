@@ -19,7 +19,7 @@ from newsletter.writer import CACHE_DIR, write_tree
 COLUMN_WIDTH = 552  # the 600 px column less the theme's padding
 MAX_WIDTH = 1200  # twice the display width, never more than twice the 600 px column
 JPEG_QUALITY = 82
-PROCESS_VERSION = 1  # bump when the processing changes: every cached image is then redone
+PROCESS_VERSION = 2  # bump when the processing changes: every cached image is then redone
 CACHE_DAYS = 60  # a processed image no build has used for this long is deleted from the cache
 _FORMATS = {"JPEG": ".jpg", "MPO": ".jpg", "PNG": ".png", "GIF": ".gif", "WEBP": ".webp"}
 _SETTINGS = f"v{PROCESS_VERSION} column={COLUMN_WIDTH} max={MAX_WIDTH} jpeg={JPEG_QUALITY}".encode()
@@ -133,18 +133,26 @@ def _process(data: bytes) -> tuple[str, bytes, int, int]:
         if getattr(img, "n_frames", 1) > 1:
             return _animated(img, data)
         img.load()
-        return _still(img)
+        return _still(img, data)
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
         raise ValueError(str(exc)) from None
 
 
-def _still(img: Any) -> tuple[str, bytes, int, int]:
-    """Process a single-frame image: EXIF orientation applied, metadata dropped, resized, re-encoded."""
+def _still(img: Any, data: bytes) -> tuple[str, bytes, int, int]:
+    """Process a single-frame image: EXIF orientation applied, metadata dropped, resized, re-encoded.
+
+    A palette image stays a palette image. A source that needs no resizing or turning, carries no metadata
+    and is smaller than what re-encoding gives is kept as it is.
+    """
     from PIL import Image, ImageOps
 
     source_format = img.format
     icc = img.info.get("icc_profile")
     transparency = img.info.get("transparency")
+    metadata = any(key in img.info for key in ("exif", "xmp", "XML:com.adobe.xmp", "comment", "parameters")) or \
+        bool(getattr(img, "text", None))
+    upright = img.getexif().get(0x0112, 1) == 1
+    palette = len(img.getpalette() or ()) // 3 if img.mode == "P" else 0
     img = ImageOps.exif_transpose(img)
     alpha = img.mode in {"RGBA", "LA", "PA"} or transparency is not None
     width, height = img.size
@@ -153,6 +161,10 @@ def _still(img: Any) -> tuple[str, bytes, int, int]:
         if img.mode not in {"RGB", "RGBA", "L", "LA"}:
             img = img.convert("RGBA" if alpha else "RGB")
         img = img.resize((target, max(1, round(height * target / width))), Image.Resampling.LANCZOS)
+        if palette:  # back to as many colours as the source had: an indexed PNG stays small
+            img = img.quantize(colors=min(palette, 256), method=Image.Quantize.FASTOCTREE,
+                               dither=Image.Dither.NONE)
+            transparency = None
     img.info = {}  # EXIF, XMP, comments and text chunks are not written back
     out = io.BytesIO()
     if source_format in {"JPEG", "MPO"} or (source_format == "WEBP" and not alpha):
@@ -166,6 +178,9 @@ def _still(img: Any) -> tuple[str, bytes, int, int]:
         img.save(out, "PNG", optimize=True, icc_profile=icc)
         suffix = ".png"
     shown = display_size(width, height)
+    kept = _FORMATS.get(source_format or "") if source_format in {"JPEG", "PNG", "GIF"} else None
+    if kept and target >= width and upright and not metadata and len(data) <= out.tell():
+        return kept, data, shown[0], shown[1]
     return suffix, out.getvalue(), shown[0], shown[1]
 
 

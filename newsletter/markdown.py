@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from typing import TYPE_CHECKING
 
 import nh3
@@ -32,6 +33,9 @@ ALLOWED_ATTRIBUTES = {
 # Table cells keep their alignment (markdown-it writes it as a style); no other CSS is kept.
 ALLOWED_STYLES = {"text-align"}
 URL_SCHEMES = {"http", "https", "mailto", "tel"}
+# An email runs no scripts, so what a <noscript> holds is what readers should get: the wrapper is removed and
+# its markup sanitised like the rest (left in, the sanitiser would show that markup as text).
+_NOSCRIPT = re.compile(r"</?noscript\b[^>]*>", re.IGNORECASE)
 
 
 @functools.cache
@@ -58,7 +62,7 @@ def render(tokens: list[Token]) -> str:
 def sanitise(html: str) -> str:
     """Remove scripts, frames, event handlers and unsafe URLs, keeping the allowed markup."""
     return nh3.clean(
-        html,
+        _NOSCRIPT.sub("", html),
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes=URL_SCHEMES,

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
     from newsletter.config import Settings
 
-KINDS = ("lead", "story", "brief", "quote", "sponsor")
+KINDS = ("lead", "story", "brief", "quote", "sponsor", "digest")
 STATUSES = ("draft", "ready", "sent")  # issue.toml `status`; an issue without it is ready
 
 
@@ -33,6 +33,8 @@ class Image:
     line: int | None = None
     width: int | None = None
     height: int | None = None
+    caption: str = ""  # shown under the image: front matter `image_caption` or a Markdown image's title
+    credit: str = ""  # front matter `image_credit`, after the caption
 
     @property
     def is_local(self) -> bool:
@@ -83,6 +85,8 @@ class Issue:
     intro_source: str = ""
     stories: list[Story] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    logo: Image | None = None  # [theme] logo, processed when local
+    logo_dark: Image | None = None  # [theme] logo_dark, shown instead in dark mode
 
     @property
     def slug(self) -> str:
@@ -96,8 +100,9 @@ class Issue:
 
     @property
     def images(self) -> list[Image]:
-        """Return every image the stories use, in order."""
-        return [image for story in self.stories for image in story.images]
+        """Return every image the email uses: the stories' in order, then the logos."""
+        logos = [logo for logo in (self.logo, self.logo_dark) if logo is not None]
+        return [image for story in self.stories for image in story.images] + logos
 
 
 @dataclass

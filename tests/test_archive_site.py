@@ -242,6 +242,29 @@ def test_a_subscribe_form_and_a_logo_for_light_and_dark(pub, run):
     assert "newsletter.toml:20: `subscribe_form_action` must be a web address" in result.stderr
 
 
+def test_a_logo_that_is_a_file_of_the_publication_is_copied_into_the_site(pub, run):
+    from PIL import Image
+
+    (pub / "assets").mkdir()
+    Image.new("RGB", (320, 80), (179, 38, 30)).save(pub / "assets" / "logo.png")
+    Image.new("RGB", (320, 80), (232, 230, 227)).save(pub / "assets" / "logo-dark.png")
+    config = pub / "newsletter.toml"
+    config.write_text(config.read_text() + '\n[theme]\nlogo = "assets/logo.png"\nlogo_dark = "assets/logo-dark.png"\n')
+    run("archive", cwd=pub)
+    out = site(pub)
+    index = doc(out / "index.html")
+    light, dark = index.xpath("//h1//img/@src")[0], index.xpath("//h1//source/@srcset")[0]
+    assert re.fullmatch(r"logo/[0-9a-f]{12}-logo\.png", light)
+    assert re.fullmatch(r"logo/[0-9a-f]{12}-logo-dark\.png", dark)
+    assert (out / light).is_file() and (out / dark).is_file()
+    assert index.xpath("//link[@rel='icon']/@href") == [light], "the logo is the icon"
+    assert doc(out / PUBLISHED[0] / "index.html").xpath("//link[@rel='icon']/@href") == [f"../{light}"]
+    market = doc(out / PUBLISHED[0] / "index.html")
+    assert market.xpath("//meta[@property='og:image']/@content") == [f"{URL}/{light}"], "no lead image: the logo"
+    page = doc(out / PUBLISHED[1] / "index.html")
+    assert all((out / PUBLISHED[1] / src).is_file() for src in page.xpath("//img/@src")), "the email's own logo too"
+
+
 def test_an_issue_that_does_not_build_is_named(pub, run):
     templates = pub / "templates"
     templates.mkdir()

@@ -170,15 +170,16 @@ def test_intro_links_are_tagged_as_build_tags_them(publication, run, refused: bo
 
 
 def test_clipping_names_the_cost_of_each_story(publication, run) -> None:
-    """Over 102 KB, the finding lists the biggest stories with their KB, so the editor knows what to cut."""
+    """Over 102 KB, the finding lists each story's KB, the links' tracking and the layout: what to cut."""
     paragraph = "The harbour board met again on Thursday and talked about the tides, boats and rents. " * 18
-    pub = apply(publication(CLEAN), {f"ISSUE/1{i:02d}-x.txt": f"Extra {i}\n\n{paragraph}N{i}.\n" for i in range(26)})
+    pub = apply(publication(CLEAN), {f"ISSUE/1{i:02d}-x.txt": f"Extra {i}\n\n{paragraph}N{i}.\n" for i in range(42)})
     document, code = check_json(run, pub)
     clipped = [f for f in findings(document) if f["rule"] == "deliverability/gmail-clipping"]
     assert len(clipped) == 1
     assert clipped[0]["level"] == "error"
-    assert "Biggest stories: " in clipped[0]["message"]
-    assert "-x.txt 3." in clipped[0]["message"] or "-x.txt 4." in clipped[0]["message"]
+    message = clipped[0]["message"]
+    assert "Stories " in message and "; links' tracking " in message and "; layout " in message
+    assert message.count("-x.txt 2.") + message.count("-x.txt 1.") == 42, "every story with its KB"
     assert document["issues"][0]["html_bytes"] >= 102 * 1024
     assert code == 1
 

@@ -149,15 +149,24 @@ def test_the_cache_is_keyed_by_the_processing_settings(pub, run, monkeypatch):
     assert built_images(pub)["tiny"].name != before
 
 
-def test_base_url_makes_image_urls_absolute(pub, run):
+def test_base_url_makes_image_urls_absolute_in_exports_only(pub, run):
+    """The build (and so the preview) shows the local files; exports get the hosted URLs."""
+    from newsletter.build import build_issue
+    from newsletter.config import load_settings
+    from newsletter.exporters.common import hosted_images
+
     config = pub / "newsletter.toml"
     config.write_text(config.read_text() + '\n[images]\nbase_url = "https://cdn.example.org/letter/"\n')
     result = run("build", cwd=pub)
     assert result.exit_code == 0, result.output
     html = (pub / "dist" / SPRING / "email.html").read_text()
     photo = built_images(pub)["photo"].name
-    assert f'src="https://cdn.example.org/letter/{SPRING}/images/{photo}"' in img_tag(html, "A red and blue photo")
+    assert f'src="images/{photo}"' in img_tag(html, "A red and blue photo")
+    assert (pub / "dist" / SPRING / "images" / photo).is_file()
     assert "local images keep relative paths" not in result.stderr
+    rendered = build_issue(load_settings(pub), pub / "issues" / SPRING)
+    exported = hosted_images(rendered, rendered.html)
+    assert f'src="https://cdn.example.org/letter/{SPRING}/images/{photo}"' in img_tag(exported, "A red and blue photo")
 
 
 def test_images_outside_the_issue_are_refused_with_their_line(pub, run):
@@ -243,3 +252,30 @@ def test_prune_cache_keeps_recent_entries(tmp_path):
     assert images.prune_cache(tmp_path) == 0 and entry.is_dir()
     assert images.prune_cache(tmp_path, days=-1) == 1 and not entry.exists()
     assert images.prune_cache(tmp_path / "nowhere") == 0
+
+
+def test_palette_pngs_stay_palette_and_small(pub, run):
+    """An indexed PNG wider than the column is resized and stays indexed, smaller than its source."""
+    chart = Image.new("RGB", (1600, 900), "white")
+    for x in range(0, 1600, 50):
+        chart.paste((x % 256, 90, 170), (x, 900 - (x * 7) % 800, x + 35, 900))
+    source = pub / "issues" / SPRING / "images" / "chart.png"
+    chart.quantize(colors=32).save(source, optimize=True)
+    (pub / STORY).write_text("---\ntitle: T\n---\nText.\n\n![A bar chart of crossings](images/chart.png)\n")
+    assert run("build", cwd=pub).exit_code == 0
+    out = built_images(pub)["chart"]
+    with Image.open(out) as img:
+        assert img.mode == "P" and img.size == (1104, 621)
+    assert out.stat().st_size < source.stat().st_size
+
+
+def test_a_source_that_fits_is_kept_when_processing_would_grow_it(pub, run):
+    """A small, tightly compressed JPEG without metadata is copied as it is, not re-encoded bigger."""
+    import os
+
+    noise = Image.frombytes("RGB", (400, 300), os.urandom(400 * 300 * 3))
+    source = pub / "issues" / SPRING / "images" / "grain.jpg"
+    noise.save(source, "JPEG", quality=40)
+    (pub / STORY).write_text("---\ntitle: T\n---\nText.\n\n![Film grain](images/grain.jpg)\n")
+    assert run("build", cwd=pub).exit_code == 0
+    assert built_images(pub)["grain"].read_bytes() == source.read_bytes()

@@ -19,6 +19,7 @@ class SiteInfo:
     feed: bool
     icons: tuple[dict[str, str], ...] = ()
     noindex: bool = False
+    logos: tuple[tuple[str, str], ...] = ()  # ("light" | "dark", a web address or a path below the site root)
 
 
 def issue_language(issue: Issue) -> tuple[str, str]:
@@ -40,8 +41,9 @@ def head_values(settings: Settings, site: SiteInfo, *, title: str, description: 
     shared = None
     if image and (root or "://" in image["src"]):
         shared = {**image, "url": image["src"] if "://" in image["src"] else f"{root}/{image['src']}"}
-    elif settings.theme.logo.startswith(("https://", "http://")):
-        shared = {"url": settings.theme.logo, "alt": settings.publication.name, "width": None, "height": None}
+    elif (logo := dict(site.logos).get("light")) and (root or "://" in logo):
+        shared = {"url": logo if "://" in logo else f"{root}/{logo}", "alt": settings.publication.name,
+                  "width": None, "height": None}
     return {
         "title": title,
         "description": description or settings.publication.description,

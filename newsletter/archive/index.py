@@ -37,7 +37,7 @@ def index_pages(settings: Settings, entries: list[dict[str, Any]], site: SiteInf
             "lang": lang, "dir": direction, "base": base, "total": len(entries), "featured": featured,
             "years": [{"year": year, "issues": list(group)} for year, group in groupby(issues, key=_year)],
             "page": _pagination(number, len(chunks), base),
-            "logo": _logo(settings, base),
+            "logo": _logo(site, base),
             "meta": head_values(settings, site, title=title, description=pub.description, path=path, base=base,
                                 kind="website", image=image),
         }
@@ -77,13 +77,13 @@ def _pagination(number: int, count: int, base: str) -> dict[str, Any]:
     }
 
 
-def _logo(settings: Settings, base: str) -> dict[str, str] | None:
-    """Return the logo for light and dark pages (a web address, or a file in static/), or None."""
-    theme = settings.theme
-    if not theme.logo:
+def _logo(site: SiteInfo, base: str) -> dict[str, str] | None:
+    """Return the logo for light and dark pages, relative to the page, or None."""
+    logos = dict(site.logos)
+    if not logos.get("light"):
         return None
 
     def where(value: str) -> str:
-        return value if "://" in value or not value else base + value.removeprefix("static/").lstrip("/")
+        return value if "://" in value or not value else base + value
 
-    return {"light": where(theme.logo), "dark": where(theme.logo_dark)}
+    return {"light": where(logos["light"]), "dark": where(logos.get("dark", ""))}

@@ -33,7 +33,7 @@ from newsletter.archive.state import (
     short_hash,
     signature_of,
 )
-from newsletter.archive.statics import GENERATED_ICON, generated_icon, icons, static_files
+from newsletter.archive.statics import GENERATED_ICON, LOGO_DIR, generated_icon, icons, site_logos, static_files
 from newsletter.archive.work import Built, build_page, feed_content
 from newsletter.config import Settings
 from newsletter.errors import NewsletterError, Problem, UsageError
@@ -114,6 +114,7 @@ class _Run:
         self.order: list[str] = []  # the issues to publish, oldest first
         self.place: dict[str, int] = {}  # slug -> its index in order
         self.statics: dict[str, Path] = {}
+        self.logo_files: dict[str, Path] = {}  # logo/<name> -> the processed logo
         self.rank: dict[str, int] = {}  # slug -> place among all issues, oldest first
         self.site = SiteInfo(feed=self.report.feed)
 
@@ -123,12 +124,15 @@ class _Run:
         if not report.feed:
             report.warnings.append(Problem("no feed.xml: an Atom feed needs absolute links; set `url` in "
                                            "[publication]", settings.path, level="warning"))
-        reserved = {"index.html", "page", FEED_NAME, SITEMAP_NAME, STATE_NAME, *(f.name for f in folders)}
+        reserved = {"index.html", "page", LOGO_DIR, FEED_NAME, SITEMAP_NAME, STATE_NAME, *(f.name for f in folders)}
         self.statics, after.statics, problems = static_files(settings, before.statics, before.scanned, reserved)
         report.warnings.extend(p for p in problems if p.level == "warning")
         report.failed.extend(p for p in problems if p.level != "warning")
-        self.site = SiteInfo(feed=report.feed, icons=icons(settings, self.statics), noindex=self.drafts)
-        after.common = digest(_common_hash(settings), json.dumps(self.site.icons, sort_keys=True), str(self.drafts))
+        logos, self.logo_files = site_logos(settings)
+        self.site = SiteInfo(feed=report.feed, icons=icons(self.statics, logos), noindex=self.drafts,
+                             logos=tuple(sorted(logos.items())))
+        after.common = digest(_common_hash(settings), json.dumps([self.site.icons, self.site.logos], sort_keys=True),
+                              str(self.drafts))
         todo = []
         self.rank = {folder.name: i for i, folder in enumerate(folders)}
         for folder in folders:
@@ -288,6 +292,8 @@ class _Run:
             writer.put(GENERATED_ICON, generated_icon(settings))
         for name, source in self.statics.items():
             writer.put(name, source=source, mark=self.after.statics[name][2])
+        for name, source in self.logo_files.items():
+            writer.put(name, source=source, mark=name)
 
     def _part(self, name: str, mark: str, render: Callable[[], dict[str, bytes]]) -> list[str]:
         """Write the files of one shared part unless its mark is unchanged and they are all there; return them."""

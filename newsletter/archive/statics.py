@@ -12,6 +12,7 @@ from newsletter.config import Settings
 from newsletter.errors import Problem
 
 STATIC_DIR = "static"
+LOGO_DIR = "logo"  # the site's copies of [theme] logo and logo_dark when they are files of the publication
 GENERATED_ICON = "favicon.svg"
 # Icons a publication may put in static/, and how a page links each.
 ICONS = {
@@ -60,14 +61,33 @@ def static_files(settings: Settings, before: dict[str, list[Any]], scanned: int,
     return found, signatures, problems
 
 
-def icons(settings: Settings, statics: dict[str, Path]) -> tuple[dict[str, str], ...]:
+def site_logos(settings: Settings) -> tuple[dict[str, str], dict[str, Path]]:
+    """Return the front pages' logos ({"light": src, "dark": src}, a web address or a file under logo/) and the
+    processed files to copy there (problems with them are the build's to report)."""
+    from newsletter.errors import Collector
+    from newsletter.logos import resolve_logo
+
+    shown: dict[str, str] = {}
+    files: dict[str, Path] = {}
+    for key, setting in (("light", "logo"), ("dark", "logo_dark")):
+        image = resolve_logo(settings, setting, Collector())
+        if image is None:
+            continue
+        if image.path is None:
+            shown[key] = image.src
+        else:
+            shown[key] = f"{LOGO_DIR}/{Path(image.src).name}"
+            files[shown[key]] = image.path
+    return shown, files
+
+
+def icons(statics: dict[str, Path], logos: dict[str, str]) -> tuple[dict[str, str], ...]:
     """Return the icon links every page carries: static/'s icons, else the logo, else the generated icon."""
     own = tuple({**link, "href": name} for name, link in ICONS.items() if name in statics)
     if own:
         return own
-    logo = settings.theme.logo
-    if logo.startswith(("https://", "http://")):
-        return ({"rel": "icon", "href": logo, "type": "", "sizes": ""},)
+    if logos.get("light"):
+        return ({"rel": "icon", "href": logos["light"], "type": "", "sizes": ""},)
     return ({"rel": "icon", "href": GENERATED_ICON, "type": "image/svg+xml", "sizes": ""},)
 
 

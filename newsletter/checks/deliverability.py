@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from newsletter.checks import Finding, Rule
 from newsletter.checks.context import Context
 from newsletter.images import COLUMN_WIDTH
 from newsletter.mergetags import mark
+from newsletter.model import Rendered
 
 NO_SUBJECT = Rule("deliverability/no-subject", "error", "the issue has no subject line",
                   'add `subject = "…"` to issue.toml', ("missing `subject", "`subject` is empty"))
@@ -45,6 +47,36 @@ PREHEADER_MIN, PREHEADER_MAX = 40, 140
 WARN_BYTES, CLIP_BYTES = 90 * 1024, 102 * 1024
 IMAGE_SHARE = 0.5  # images above half the email's area
 _BANGS = re.compile(r"!{2,}")
+_HREF = re.compile(r'href="([^"]*)"')
+_UTM = re.compile(r"(?:[?&]|&amp;)utm_\w+=[^&#]*", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class SizeBreakdown:
+    """What email.html is made of, in bytes: the stories' own HTML, the links' tracking, the layout."""
+
+    total: int
+    stories: int
+    tracking: int
+    tracked: int  # links carrying utm_ parameters
+    layout: int
+    per_story: dict[str, int]
+
+
+def tracking_bytes(html: str) -> tuple[int, int]:
+    """Return the bytes of utm_ parameters in html's links and how many links carry them."""
+    sizes = [sum(len(m.group(0)) for m in _UTM.finditer(href)) for href in _HREF.findall(html)]
+    return sum(sizes), sum(1 for size in sizes if size)
+
+
+def size_breakdown(rendered: Rendered, total: int | None = None) -> SizeBreakdown:
+    """Split email.html's size into stories (without their tracking), tracking and layout (all the rest)."""
+    total = len(rendered.html.encode("utf-8")) if total is None else total
+    tracking, tracked = tracking_bytes(rendered.html)
+    outside, _ = tracking_bytes(rendered.issue.intro_html)  # the intro is layout; its links are tracked too
+    stories = max(sum(rendered.story_bytes.values()) - (tracking - outside), 0)
+    return SizeBreakdown(total, stories, tracking, tracked, max(total - stories - tracking, 0),
+                         dict(rendered.story_bytes))
 
 
 def check(ctx: Context) -> Iterator[Finding]:
@@ -120,16 +152,27 @@ def _size(ctx: Context) -> Iterator[Finding]:
     if size < WARN_BYTES:
         return
     rule = CLIPPED if size >= CLIP_BYTES else NEAR_CLIPPING
-    costs = sorted(ctx.rendered.story_bytes.items() if ctx.rendered else (), key=lambda kv: -kv[1])
-    listed = ", ".join(f"{name} {bytes_ / 1024:.1f} KB" for name, bytes_ in costs[:5])
     verb = "Gmail clips it and hides the footer" if rule is CLIPPED else "Gmail clips from 102 KB"
-    yield rule.at(ctx.meta_path, ctx.meta_line("stories"),
-                  f"email.html is {size / 1024:.1f} KB; {verb}. Biggest stories: {listed}")
+    message = f"email.html is {size / 1024:.1f} KB; {verb}."
+    if ctx.rendered is not None:
+        message += " " + _costs(size_breakdown(ctx.rendered, size))
+    yield rule.at(ctx.meta_path, ctx.meta_line("stories"), message)
+
+
+def _costs(parts: SizeBreakdown) -> str:
+    """Return what each story, the links' tracking and the layout cost, biggest stories first."""
+    costs = sorted(parts.per_story.items(), key=lambda kv: -kv[1])
+    listed = ", ".join(f"{name} {bytes_ / 1024:.1f} KB" for name, bytes_ in costs)
+    tracking = (f"links' tracking {parts.tracking / 1024:.1f} KB (utm_ parameters on {parts.tracked} links; "
+                "a shorter utm_campaign or fewer [links] values cut it)" if parts.tracked else
+                "links' tracking 0 KB")
+    return (f"Stories {parts.stories / 1024:.1f} KB without tracking, each with it: {listed}; {tracking}; "
+            f"layout {parts.layout / 1024:.1f} KB (head styles, masthead, intro, footer).")
 
 
 def _image_share(ctx: Context) -> Iterator[Finding]:
     """Check images do not take most of the email's area (text area estimated from the word count)."""
-    sized = [img for img in ctx.issue.images if img.width and img.height]
+    sized = [img for story in ctx.issue.stories for img in story.images if img.width and img.height]
     if not sized:
         return
     image_area = sum((img.width or 0) * (img.height or 0) for img in sized)

@@ -77,9 +77,11 @@ def collect(ctx: Context) -> list[Link]:
     for story in ctx.issue.stories:
         if story.link:
             out.append(Link(story.link, story.title, story.path, ctx.front_line(story, "link"), kind="front"))
-        for image in story.images:  # remote images, and local ones once hosted under [images] base_url
-            if image.src.startswith(("http:", "https:")):
-                out.append(Link(image.src, image.alt, story.path, image.line or ctx.front_line(story, "image"),
+        base = ctx.settings.images.base_url.rstrip("/")
+        for image in story.images:  # remote images, and local ones where exports put them: [images] base_url
+            src = f"{base}/{ctx.issue.slug}/{image.src}" if base and image.is_local else image.src
+            if src.startswith(("http:", "https:")):
+                out.append(Link(src, image.alt, story.path, image.line or ctx.front_line(story, "image"),
                                 kind="image"))
     settings = ctx.settings
     for table, key, url in (("publication", "subscribe_url", settings.publication.subscribe_url),

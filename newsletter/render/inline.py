@@ -59,7 +59,7 @@ def inline_css(html: str, css: str) -> str:
     premailer = _premailer_class()(
         marked,
         css_text=css,
-        keep_style_tags=True,
+        keep_style_tags=False,  # the theme CSS is inlined; MJML's blocks are skipped (ignore), not copied
         remove_classes=False,
         strip_important=False,
         disable_validation=True,

@@ -15,6 +15,7 @@ from markupsafe import Markup
 from newsletter import mergetags
 from newsletter.errors import TemplateError
 from newsletter.model import Issue, long_date
+from newsletter.render.markup import email_markup
 from newsletter.writer import CACHE_DIR, write_cache_file
 
 if TYPE_CHECKING:
@@ -101,7 +102,7 @@ def context(issue: Issue, logo_src: str = "") -> dict[str, Any]:
             "byline": s.byline,
             "link": s.link,
             "image": s.image if s.image and s.image.width else _remote(s.image),
-            "body": Markup(s.html),
+            "body": Markup(email_markup(s.html)),
             "file": s.file,
         }
         for s in issue.stories
@@ -115,19 +116,31 @@ def context(issue: Issue, logo_src: str = "") -> dict[str, Any]:
             "date": issue.date,
             "number": issue.number,
             "slug": issue.slug,
-            "intro": Markup(issue.intro_html),
+            "intro": Markup(email_markup(issue.intro_html)),
         },
         "stories": stories,
-        "logo_src": logo_src,
+        "logo_src": issue.logo.src if issue.logo else logo_src,
+        "logo": _logo(issue.logo, settings.theme.logo_width),
+        "logo_dark": _logo(issue.logo_dark, settings.theme.logo_width),
         "preheader_spacer": PREHEADER_SPACER,
     }
+
+
+def _logo(image: Any, width: int) -> dict[str, Any] | None:
+    """Return a logo's src, alt and size at the theme's logo width (never wider than the file)."""
+    if image is None:
+        return None
+    shown = min(width, image.width) if image.width else width
+    height = round(image.height * shown / image.width) if image.width and image.height else ""
+    return {"src": image.src, "alt": image.alt, "width": shown, "height": height}
 
 
 def _remote(image: Any) -> Any:
     """Return a remote image with the column width as its size, or None."""
     if image is None:
         return None
-    return {"src": image.src, "alt": image.alt, "width": 552, "height": ""}
+    return {"src": image.src, "alt": image.alt, "width": 552, "height": "", "caption": image.caption,
+            "credit": image.credit}
 
 
 def render_template(dirs: tuple[Path, ...], name: str, values: dict[str, Any]) -> str:

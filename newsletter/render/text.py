@@ -51,8 +51,11 @@ def _story(story: Story, blocks: Blocks) -> list[str]:
         out += wrap(blocks.text(story.byline), width)
     body: list[str] = []
     if story.image is not None:
-        body += [*wrap(blocks.image(story.image.alt), width), ""]
+        caption = " ".join(part for part in (story.image.caption, story.image.credit) if part)
+        body += [*wrap(blocks.image(story.image.alt, caption), width), ""]
+    blocks.digest = story.kind == "digest"
     body += blocks.render(story.tokens)
+    blocks.digest = False
     if story.byline and story.kind == "quote":
         body += ["", *wrap(blocks.text(f"— {story.byline}"), width)]
     more = _read_more(story, blocks)

@@ -56,6 +56,8 @@ class Blocks:
     def __init__(self, style: TextStyle, refs: Refs) -> None:
         self.style = style
         self.refs = refs
+        self.digest = False  # list items lead with their link: its URL goes on a line of its own
+        self._titles: set[int] = set()  # ids of the digest items' leading links, shown without a number
 
     def render(self, tokens: list[Token], width: int | None = None) -> list[str]:
         """Return the lines of a token stream, blocks separated by one blank line."""
@@ -106,12 +108,29 @@ class Blocks:
         tight = any(child.hidden for item in items for child in item.children if child.type == "paragraph")
         out: list[str] = []
         for mark, item in zip(marks, items, strict=True):
+            url = self._digest_title(item)
             body = self.blocks(item.children, max(width - indent, 1), tight) or [""]
+            if url:
+                body.append(url)
             if out and not tight:
                 out.append("")
             out.append((mark.ljust(indent) + body[0]).rstrip())
             out += [" " * indent + line if line else "" for line in body[1:]]
         return out
+
+    def _digest_title(self, item: SyntaxTreeNode) -> str:
+        """Return the URL of a digest item's leading link (and mark that link to be shown bare), or ''."""
+        if not self.digest or not item.children or item.children[0].type != "paragraph":
+            return ""
+        inline = item.children[0].children
+        spans = inline[0].children if inline and inline[0].type == "inline" else inline
+        if not spans or spans[0].type != "link":
+            return ""
+        url = safe_url(str(spans[0].attrs.get("href", "")))
+        if url:
+            self._titles.add(id(spans[0]))
+            self.refs.shown.add(url)
+        return url
 
     def table(self, node: SyntaxTreeNode, width: int) -> list[str]:
         """Render a table as aligned columns when it fits, else one `header: value` line per cell."""
@@ -177,17 +196,20 @@ class Blocks:
             if kind in {"text", "text_special"}:
                 parts.append(self.text(child.content))
             elif kind == "softbreak":
-                parts.append(" ")
+                parts.append("\n" if self.digest else " ")
             elif kind == "hardbreak":
                 parts.append("\n")
             elif kind == "code_inline":
                 parts.append(self.code(child.content))
             elif kind in _MARKS:
                 parts.append(self.mark(kind, self.spans(child.children)))
+            elif kind == "link" and id(child) in self._titles:
+                parts.append(self.spans(child.children))
             elif kind == "link":
                 parts.append(self.link(self.spans(child.children), str(child.attrs.get("href", ""))))
             elif kind == "image":
-                parts.append(self.image(child.content or "".join(c.content for c in child.children)))
+                parts.append(self.image(child.content or "".join(c.content for c in child.children),
+                                        str(child.attrs.get("title") or "")))
             elif kind == "html_inline":
                 self.html_inline(child.content, parts, links)
             else:
@@ -230,10 +252,12 @@ class Blocks:
         lead, tail = inner[: len(inner) - len(inner.lstrip(" "))], inner[len(inner.rstrip(" ")):]
         return f"{lead}{_MARKS[kind]}{core}{_MARKS[kind]}{tail}"
 
-    def image(self, alt: str) -> str:
-        """Return an image as `[Image: alt]`."""
+    def image(self, alt: str, caption: str = "") -> str:
+        """Return an image as `[Image: alt]`, with its caption on the next line."""
         alt = " ".join(self.text(alt).split())
-        return f"[Image: {alt}]" if alt else "[Image]"
+        shown = f"[Image: {alt}]" if alt else "[Image]"
+        caption = " ".join(self.text(caption).split())
+        return f"{shown}\n{caption}" if caption else shown
 
     def link(self, text: str, href: str) -> str:
         """Return link text with its reference number, or `text (URL)` inline; a bare URL stays as it is."""
