@@ -78,10 +78,13 @@ export class Frames {
     frame.contentWindow.scrollTo(0, y);
   }
 
-  // The sections of the email, top to bottom: the same in both views, whatever their heights.
+  // Landmarks of the email, top to bottom: the same elements in both views, whatever their heights
+  // (masthead, intro, each story, footer; an email from another theme: the body's sections).
   blocks(doc) {
+    const marks = [...doc.querySelectorAll(".nl-masthead, .nl-intro, .nl-story, .nl-footer")];
+    if (marks.length) return marks;
     const body = doc.querySelector(".nl-body") || doc.body;
-    return body ? [...body.children].filter((el) => el.offsetHeight > 0) : [];
+    return body ? [...body.children] : [];
   }
 
   follow(leader) {
@@ -100,7 +103,7 @@ export class Frames {
       const top = block.getBoundingClientRect().top + win.scrollY;
       if (top <= win.scrollY + 1) {
         index = i;
-        fraction = block.offsetHeight ? (win.scrollY - top) / block.offsetHeight : 0;
+        fraction = block.offsetHeight ? Math.min(1, (win.scrollY - top) / block.offsetHeight) : 0;
       }
     }
     for (const other of this.shown()) {
