@@ -274,7 +274,7 @@ _URLS = {("publication", k) for k in ("url", "subscribe_url", "unsubscribe_url",
 _ADDRESSES = {("publication", k) for k in ("from_email", "reply_to", "unsubscribe_mailto")}
 # One address: a local part without spaces, quotes or brackets, and a dotted domain (the email package's
 # parser would do, but costs 25 ms to import on every command).
-_ADDRESS = re.compile(r"[^@\s\"<>(),;:\[\]]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+")
+ADDRESS = re.compile(r"[^@\s\"<>(),;:\[\]]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+")
 
 
 def _value_problem(table: str, key: str, value: Any) -> str:
@@ -284,10 +284,12 @@ def _value_problem(table: str, key: str, value: Any) -> str:
     if (table, key) in _URLS and (not value.startswith(("https://", "http://")) or any(
             c.isspace() or c in "\"<>" for c in value)):
         return "must be a web address starting with https:// (no spaces or quotes)"
-    if (table, key) in _ADDRESSES and not _ADDRESS.fullmatch(value.removeprefix("mailto:")):
+    if (table, key) in _ADDRESSES and not ADDRESS.fullmatch(value.removeprefix("mailto:")):
         return "must be one email address, like editor@example.org"
     if key != "postal_address" and any(not c.isprintable() for c in value):
         return "must be on one line, without control characters"
+    if key == "postal_address" and any(not c.isprintable() and c not in "\n\t" for c in value):
+        return "must be text and line breaks, without control characters"
     return ""
 
 

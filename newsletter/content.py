@@ -12,14 +12,14 @@ from urllib.parse import quote, unquote, urlsplit
 
 import yaml
 
-from newsletter import markdown
+from newsletter import limits, markdown
 from newsletter.config import Settings
 from newsletter.errors import Collector, ContentError, NewsletterError, UsageError
-from newsletter.files import did_you_mean, key_line, parse_toml, read_text, table_line
+from newsletter.files import did_you_mean, key_line, parse_toml, read_text, special_kind, string_line, table_line
 from newsletter.images import prepare_image
 from newsletter.links import add_utm, tag_links, utm_defaults
 from newsletter.logos import resolve_logo
-from newsletter.mergetags import mark_written
+from newsletter.mergetags import OPEN, mark_written, written
 from newsletter.model import KINDS, STATUSES, Image, Issue, Story
 from newsletter.strays import name_stray
 
@@ -30,7 +30,8 @@ STORY_KEYS = {"title", "byline", "image", "image_alt", "image_caption", "image_c
 IMAGE_TYPES = {".png", ".jpg", ".jpeg", ".gif", ".webp"}
 STORY_SUFFIXES = {".md", ".txt"}
 _CHECK_COMMENT = re.compile(r"\s*<!--\s*check:.*-->\s*")  # a .txt line only `newsletter check` reads
-_RAW_IMG = re.compile(r"""<img\b[^>]*?\bsrc\s*=\s*["']?([^"'\s>]+)""", re.IGNORECASE)
+# [^<>] keeps each try inside one tag: a long run of "<img " without ">" costs linear time, not quadratic.
+_RAW_IMG = re.compile(r"""<img\b[^<>]*?\bsrc\s*=\s*["']?([^"'\s<>]+)""", re.IGNORECASE)
 
 
 def list_issues(settings: Settings) -> list[Path]:
@@ -142,8 +143,13 @@ def apply_meta(issue: Issue, meta: dict[str, Any], text: str, path: Path, found:
                     key_line(text, "", "status"))
     intro = meta.get("intro")
     if isinstance(intro, str) and intro.strip():
+        intro = limits.readable(intro, path, string_line(text, "intro"), found)
         issue.intro_source = intro
-        issue.intro_tokens = markdown.parse(mark_written(intro))
+        try:
+            issue.intro_tokens = markdown.parse_written(intro, path, string_line(text, "intro"), "`intro`")
+        except ContentError as exc:
+            found.absorb(exc)
+            return
         tag_links(issue.intro_tokens, utm_defaults(issue.settings.links, issue.slug, issue.number, issue.date))
         issue.intro_html = markdown.render(issue.intro_tokens)
 
@@ -160,7 +166,9 @@ def story_files(folder: Path, order: object = None, found: Collector | None = No
     present: list[Path] = []
     for path in sorted(folder.iterdir()):
         if path.suffix.lower() not in STORY_SUFFIXES or path.name.startswith(("_", ".")) or not path.is_file():
-            if found is not None:
+            if found is not None and (kind := special_kind(path)):
+                found.warn(f"this is {kind}, not a regular file, so it is not read as a story", path)
+            elif found is not None:
                 name_stray(path, found, IMAGE_TYPES)
             continue
         if not path.resolve().is_relative_to(folder):
@@ -188,7 +196,7 @@ def story_files(folder: Path, order: object = None, found: Collector | None = No
 def load_story(path: Path, issue_dir: Path, settings: Settings, found: Collector,
                utm: dict[str, str] | None = None) -> Story:
     """Load one .md or .txt story, recording problems on the collector; `utm`: the issue's UTM defaults."""
-    text = read_text(path)
+    text = limits.readable(read_text(path), path, 1, found)
     if not text.strip():
         raise ContentError("the story is empty: write a headline and some text, or delete the file", path, 1)
     story = _load_txt(path, text) if path.suffix.lower() == ".txt" else _load_md(path, text, found)
@@ -247,7 +255,7 @@ def _load_md(path: Path, text: str, found: Collector) -> Story:
     kind = values.get("kind", "story")
     story = Story(path=path, title=title, kind=kind, byline=values.get("byline", ""),
                   link=values.get("link", ""), source=source, body_line=body_line)
-    story.tokens = markdown.parse(mark_written(source))
+    story.tokens = markdown.parse_written(source, path, body_line, "the story")
     if values.get("image"):
         story.image = Image(src=values["image"], alt=values.get("image_alt", ""), line=values.get("_image_line"),
                             caption=values.get("image_caption", ""), credit=values.get("image_credit", ""))
@@ -272,17 +280,19 @@ def _split_front_matter(path: Path, text: str) -> tuple[str | None, str, int]:
 def _front_matter(path: Path, front: str, found: Collector) -> dict[str, Any]:
     """Parse and validate YAML front matter; lines are counted from the file's top."""
     try:
-        loader = yaml.SafeLoader(front)
+        loader = limits.yaml_loader(front)
         try:
             node = loader.get_single_node()
             data = loader.construct_document(node) if node is not None else None
         finally:
             loader.dispose()
+    except limits.TooDeep as exc:
+        raise ContentError(f"invalid YAML front matter: {exc}", path, (exc.line or 0) + 2) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 2 if mark else None
         raise ContentError(f"invalid YAML front matter: {exc.problem or exc}", path, line) from None
-    except yaml.YAMLError as exc:
+    except (yaml.YAMLError, ValueError) as exc:  # ValueError: a number too long to convert, say
         raise ContentError(f"invalid YAML front matter: {exc}", path, 2) from None
     if data is None:
         return {}
@@ -352,12 +362,16 @@ def _resolve_image(image: Image, story: Story, issue_dir: Path, settings: Settin
     such as `assets/logo.png` falls back to it when the issue has no such file); nothing else.
     """
     src = image.src.strip()
+    where = image.line
+    if OPEN in src:
+        found.error(f"image {written(src)!r}: an image address cannot hold a merge tag; write the address itself",
+                    story.path, where)
+        return None
     if src.startswith("http://"):
         found.warn(f"image {src!r} is loaded over plain http, which mail clients block or flag; use https://",
-                   story.path, image.line)
+                   story.path, where)
     if src.startswith(("http://", "https://")):
         return image
-    where = image.line
     if where is not None and where >= story.body_line and story.path.suffix.lower() == ".md":
         # markdown-it maps the paragraph; point at the line of the paragraph that holds this image
         for offset, row in enumerate(story.source.split("\n")[where - story.body_line:]):
@@ -381,14 +395,19 @@ def _resolve_image(image: Image, story: Story, issue_dir: Path, settings: Settin
                     story.path, where)
         return None
     if not target.is_file():
-        found.error(f"image {src!r} not found (paths are relative to the issue folder {issue_dir.name}/)",
+        kind = special_kind(target)
+        found.error(f"image {src!r} is {kind}, not an image file" if kind else
+                    f"image {src!r} not found (paths are relative to the issue folder {issue_dir.name}/)",
                     story.path, where)
         return None
     if target.suffix.lower() not in IMAGE_TYPES:
         found.error(f"image {src!r} is not a PNG, JPEG, GIF or WebP file", story.path, where)
         return None
     try:
-        prepared = prepare_image(target, settings.root)
+        prepared = prepare_image(target, settings.root, found)
+    except ContentError as exc:  # not a regular file, or over a size or pixel budget
+        found.error(f"image {src!r}: {exc.message}", story.path, where)
+        return None
     except ValueError:
         found.error(f"image {src!r} cannot be read as an image; re-export it as PNG or JPEG",
                     story.path, where)

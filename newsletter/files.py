@@ -1,27 +1,121 @@
-"""Read the user's text files: UTF-8 checks, TOML with line numbers, key positions."""
+"""Read the user's files: regular files only, size-capped, UTF-8 checks, TOML with line numbers, key positions."""
 
 from __future__ import annotations
 
+import functools
+import os
 import re
+import stat
 import tomllib
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from newsletter import limits
 from newsletter.errors import ContentError
 
 _TOML_AT = re.compile(r"\(at line (\d+), column \d+\)")
-_TABLE = re.compile(r"^\s*\[\[?\s*([A-Za-z0-9_.\-\" ]+?)\s*\]\]?\s*(#.*)?$")
+_TABLE = re.compile(r"^\s*\[\[?([A-Za-z0-9_.\-\" ]+)\]\]?\s*(?:#.*)?$")  # linear: no two runs can share a space
+_KEY = re.compile(r"""^\s*(?:"([^"]*)"|'([^']*)'|([A-Za-z0-9_-]+))\s*=""")
 
 
-def read_text(path: Path) -> str:
-    """Return the file's text, or raise naming the line that is not UTF-8."""
+def read_bytes(path: Path, limit: int = limits.MAX_TEXT_BYTES, *, follow: bool = True) -> bytes:
+    """Return a regular file's bytes; raise for FIFOs, devices, sockets and folders, and past `limit` bytes.
+
+    The file is opened without blocking (a named pipe would otherwise wait for a writer for ever), checked on
+    the open descriptor, and read no further than the limit (a link to /dev/zero is refused, not read).
+    With follow=False a symbolic link is refused too.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    if not follow:
+        flags |= getattr(os, "O_NOFOLLOW", 0)
+        if path.is_symlink():  # not even opened (O_NOFOLLOW would refuse it too)
+            raise ContentError("a symbolic link, not a regular file; replace it with a file", path)
     try:
-        data = path.read_bytes()
+        fd = os.open(path, flags)
     except FileNotFoundError:
         raise ContentError("file not found", path) from None
     except OSError as exc:
-        raise ContentError(f"cannot read the file: {exc.strerror}", path) from None
+        kind = special_kind(path)
+        if kind:
+            raise ContentError(f"{kind}, not a regular file; replace it with a file", path) from None
+        raise ContentError(f"cannot read the file: {exc.strerror or exc}", path) from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise ContentError(f"{_kind(info.st_mode)}, not a regular file; replace it with a file", path)
+        if info.st_size > limit:
+            raise ContentError(_too_big(info.st_size, limit), path)
+        chunks: list[bytes] = []
+        size = 0
+        while size <= limit:
+            chunk = os.read(fd, min(1 << 20, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > limit:
+            raise ContentError(_too_big(size, limit), path)
+        return b"".join(chunks)
+    except OSError as exc:
+        raise ContentError(f"cannot read the file: {exc.strerror or exc}", path) from None
+    finally:
+        os.close(fd)
+
+
+def _too_big(size: int, limit: int) -> str:
+    """Return the message for a file over its size limit."""
+    return (f"the file is {limits.describe_bytes(size)}, more than the {limits.describe_bytes(limit)} this tool "
+            "reads; split it up or make it smaller")
+
+
+def special_kind(path: Path) -> str | None:
+    """Return what a path is when it exists but is neither a regular file nor a folder ("a named pipe (FIFO)")."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return None
+    return None if stat.S_ISREG(mode) or stat.S_ISDIR(mode) else _kind(mode)
+
+
+def _kind(mode: int) -> str:
+    """Return the name of a file type."""
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISLNK(mode):
+        return "a symbolic link"
+    return "a special file"
+
+
+def fingerprint(path: Path) -> bytes:
+    """Return what identifies a file's version without following links or reading anything but regular files.
+
+    A regular file gives its content (read up to the image size limit, else its size and modification time),
+    a symbolic link the path it points to, anything else its type: hashing a folder never blocks on a pipe or
+    reads a device or a file outside it.
+    """
+    try:
+        info = path.lstat()
+        if stat.S_ISLNK(info.st_mode):
+            return b"\1link " + os.fsencode(path.readlink())
+        if not stat.S_ISREG(info.st_mode):
+            return b"\1" + _kind(info.st_mode).encode()
+        if info.st_size > limits.MAX_IMAGE_BYTES:
+            return f"\1large {info.st_size} {info.st_mtime_ns}".encode()
+        return read_bytes(path, limits.MAX_IMAGE_BYTES, follow=False)
+    except (OSError, ContentError):
+        return b"\1unreadable"
+
+
+def read_text(path: Path, limit: int = limits.MAX_TEXT_BYTES) -> str:
+    """Return the file's text, or raise naming the line that is not UTF-8."""
+    data = read_bytes(path, limit)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -33,10 +127,13 @@ def read_text(path: Path) -> str:
 
 
 def parse_toml(text: str, path: Path) -> dict[str, Any]:
-    """Parse TOML text, raising with the parser's line on a syntax error."""
+    """Parse TOML text, raising with the parser's line on a syntax error (or where it nests too deeply)."""
+    deep = limits.toml_depth_line(text)
+    if deep is not None:
+        raise ContentError(f"invalid TOML: {limits.data_depth_message('this value')}", path, deep)
     try:
         return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+    except ValueError as exc:  # TOMLDecodeError, or an integer too long to convert
         message = str(exc)
         match = _TOML_AT.search(message)
         line = int(match.group(1)) if match else None
@@ -45,19 +142,32 @@ def parse_toml(text: str, path: Path) -> dict[str, Any]:
 
 
 def key_line(text: str, table: str, key: str) -> int | None:
-    """Return the line where `key` is set inside `[table]` ('' is the top level)."""
+    """Return the line where `key` is set inside `[table]` ('' is the top level, key '' its header)."""
+    return _key_lines(text).get((table, key))
+
+
+@functools.lru_cache(maxsize=16)
+def _key_lines(text: str) -> dict[tuple[str, str], int]:
+    """Return the first line of every (table, key) and (table, '') header of a TOML text, in one pass."""
+    lines: dict[tuple[str, str], int] = {}
     current = ""
-    pattern = re.compile(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*=")
     for number, line in enumerate(text.splitlines(), start=1):
         header = _TABLE.match(line)
         if header and "=" not in line:
             current = header.group(1).replace('"', "").strip()
-            if current == table and key == "":
-                return number
+            lines.setdefault((current, ""), number)
             continue
-        if current == table and pattern.match(line):
-            return number
-    return None
+        key = _KEY.match(line)
+        if key:
+            lines.setdefault((current, key.group(1) or key.group(2) or key.group(3)), number)
+    return lines
+
+
+def string_line(text: str, key: str) -> int:
+    """Return the line where a top-level TOML string's text starts (the line after an opening triple quote)."""
+    line = key_line(text, "", key) or 1
+    raw = text.split("\n")[line - 1].rstrip()
+    return line + 1 if raw.endswith(('"""', "'''")) else line
 
 
 def table_line(text: str, table: str) -> int | None:

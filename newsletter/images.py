@@ -1,20 +1,25 @@
-"""Local images: Pillow processing for the 600 px column, content-hashed names, a cache under the publication."""
+"""Local images: Pillow processing for the 600 px column, content-hashed names, a per-user cache of results."""
 
 from __future__ import annotations
 
 import hashlib
 import io
 import json
-import os
 import re
 import shutil
+import stat
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from newsletter.errors import NewsletterError
-from newsletter.writer import CACHE_DIR, write_tree
+from newsletter import cache, limits
+from newsletter.errors import ContentError
+from newsletter.files import read_bytes
+from newsletter.writer import write_cache_entry
+
+if TYPE_CHECKING:
+    from newsletter.errors import Collector
 
 COLUMN_WIDTH = 552  # the 600 px column less the theme's padding
 MAX_WIDTH = 1200  # twice the display width, never more than twice the 600 px column
@@ -23,6 +28,9 @@ PROCESS_VERSION = 2  # bump when the processing changes: every cached image is t
 CACHE_DAYS = 60  # a processed image no build has used for this long is deleted from the cache
 _FORMATS = {"JPEG": ".jpg", "MPO": ".jpg", "PNG": ".png", "GIF": ".gif", "WEBP": ".webp"}
 _SETTINGS = f"v{PROCESS_VERSION} column={COLUMN_WIDTH} max={MAX_WIDTH} jpeg={JPEG_QUALITY}".encode()
+_NAME = re.compile(r"[0-9a-f]{12}-[A-Za-z0-9_-]{1,60}\.(?:jpg|png|gif|webp)")
+_KEY = re.compile(r"[0-9a-f]{64}")
+_META_BYTES = 4096
 
 
 @dataclass(frozen=True)
@@ -35,16 +43,26 @@ class PreparedImage:
     height: int
 
 
+class ImageBudgetError(ContentError):
+    """Raised for an image too large to process; the message says how large and what to do."""
+
+
 def cache_dir(root: Path) -> Path:
-    """Return the folder that holds processed images of a publication."""
-    return root / CACHE_DIR / "images"
+    """Return the folder that holds processed images of a publication (in the user's cache folder)."""
+    return cache.folder(root, "images")
 
 
-def prepare_image(source: Path, root: Path) -> PreparedImage:
-    """Return the processed image (from the cache when the source is unchanged); ValueError when not an image."""
-    data = source.read_bytes()
+def prepare_image(source: Path, root: Path, found: Collector | None = None) -> PreparedImage:
+    """Return the processed image (from the cache when the source is unchanged).
+
+    Raises ContentError when the file cannot be read (not a regular file, too large), ImageBudgetError when
+    it has too many pixels, and ValueError when it is not an image. Without a writable cache folder the
+    result is kept in a private temporary folder for this run (a warning on `found` says so).
+    """
+    data = read_bytes(source, limits.MAX_IMAGE_BYTES)
     key = hashlib.sha256(_SETTINGS + b"\0" + data).hexdigest()
-    entry = cache_dir(root) / key
+    folder = cache_dir(root)
+    entry = folder / key
     cached = _lookup(entry)
     if cached is not None:
         return cached
@@ -53,33 +71,71 @@ def prepare_image(source: Path, root: Path) -> PreparedImage:
         prune_cache(root)
     suffix, output, width, height = _process(data)
     name = f"{key[:12]}-{_safe_stem(source.stem)}{suffix}"
-    meta = {"name": name, "width": width, "height": height, "source": source.name}
-    try:
-        write_tree(entry, {name: output, "meta.json": json.dumps(meta).encode("utf-8")}, kind="cache")
-    except NewsletterError:
-        if _lookup(entry) is None:  # another process may have stored the same image meanwhile
-            raise
+    meta = {"name": name, "width": width, "height": height, "sha256": hashlib.sha256(output).hexdigest(),
+            "source": source.name}
+    if not (cache.usable(folder) and _store(entry, name, output, meta)):
+        note = cache.unwritable_note(folder)
+        if note and found is not None:
+            found.warn(note)
+        entry = cache.scratch() / key
+        if not _store(entry, name, output, meta):
+            raise ContentError(f"cannot write the processed image to {entry.parent} (nor to the cache folder "
+                               f"{folder}); make one of them writable", source)
     return PreparedImage(name=name, path=entry / name, width=width, height=height)
 
 
 _pruned: set[Path] = set()  # publications whose cache this process has pruned already
 
 
+def _store(entry: Path, name: str, output: bytes, meta: dict[str, Any]) -> bool:
+    """Write a cache entry as a whole (another process may have just stored the same); False when it cannot."""
+    return write_cache_entry(entry, {name: output, "meta.json": json.dumps(meta).encode("utf-8")})
+
+
 def _lookup(entry: Path) -> PreparedImage | None:
-    """Return the cached image stored in a cache entry folder (marking it used), or None."""
+    """Return the image a cache entry holds when the entry checks out (marking it used), else None.
+
+    An entry is trusted only when it is a real folder holding a regular meta.json and a regular image file
+    (no symbolic links anywhere), named as this tool names images, whose SHA-256 is the one meta.json records.
+    Anything else is discarded, and the image is processed again.
+    """
     try:
-        meta = json.loads((entry / "meta.json").read_text(encoding="utf-8"))
-        path = entry / meta["name"]
-        if path.is_file():
-            _touch(entry / "meta.json")
-            return PreparedImage(name=meta["name"], path=path, width=int(meta["width"]), height=int(meta["height"]))
-    except (OSError, ValueError, KeyError, TypeError):
+        info = entry.lstat()
+    except OSError:
         return None
-    return None
+    try:
+        if not stat.S_ISDIR(info.st_mode) or not _KEY.fullmatch(entry.name):
+            raise ValueError("not a cache entry")
+        meta = json.loads(read_bytes(entry / "meta.json", _META_BYTES, follow=False))
+        name, width, height = meta["name"], meta["width"], meta["height"]
+        if not (isinstance(name, str) and _NAME.fullmatch(name) and name.startswith(entry.name[:12])
+                and all(isinstance(v, int) and 0 < v <= 100_000 for v in (width, height))):
+            raise ValueError("damaged meta.json")
+        data = read_bytes(entry / name, limits.MAX_IMAGE_BYTES, follow=False)
+        if hashlib.sha256(data).hexdigest() != meta.get("sha256"):
+            raise ValueError("the image does not match its hash")
+    except (ContentError, ValueError, KeyError, TypeError):
+        _discard(entry)
+        return None
+    _touch(entry / "meta.json")
+    return PreparedImage(name=name, path=entry / name, width=width, height=height)
+
+
+def _discard(entry: Path) -> None:
+    """Remove a cache entry that does not check out (a link is removed, never followed)."""
+    try:
+        if entry.is_symlink() or not entry.is_dir():
+            entry.unlink()
+        else:
+            shutil.rmtree(entry)
+    except OSError:
+        pass  # missing already, or a read-only cache: the entry is simply not used
 
 
 def _touch(path: Path) -> None:
     """Record that a cache entry was used today (at most one write a day per entry)."""
+    import os
+
     try:
         if path.stat().st_mtime < time.time() - 86400:
             os.utime(path)
@@ -100,7 +156,7 @@ def prune_cache(root: Path, days: float = CACHE_DAYS) -> int:
             used = (entry / "meta.json").stat().st_mtime
         except OSError:
             used = entry.lstat().st_mtime  # a staging folder or an interrupted write
-        if used < cutoff:
+        if used < cutoff or (entry.name.startswith(".") and used < time.time() - 86400):
             shutil.rmtree(entry, ignore_errors=True)
             removed += 1
     return removed
@@ -123,19 +179,50 @@ def pixel_width(width: int) -> int:
 
 
 def _process(data: bytes) -> tuple[str, bytes, int, int]:
-    """Decode, orient, resize and re-encode an image; return (suffix, bytes, display width, height)."""
+    """Decode, orient, resize and re-encode an image; return (suffix, bytes, display width, height).
+
+    Pixels are budgeted before anything is decoded: a still image may have MAX_PIXELS as decoded (a JPEG is
+    decoded at a reduced scale first), an animation MAX_FRAME_PIXELS over all its frames; Pillow's own
+    decompression-bomb check stops anything larger still while the header is read.
+    """
+    import warnings
+
     from PIL import Image, UnidentifiedImageError
 
+    Image.MAX_IMAGE_PIXELS = 4 * limits.MAX_PIXELS  # JPEGs up to four times that decode at half scale or less
     try:
-        img = Image.open(io.BytesIO(data))
-        if img.format in {"JPEG", "MPO"}:
-            img.draft("RGB", (2 * COLUMN_WIDTH, 2 * COLUMN_WIDTH))  # decode big photos at a reduced scale
-        if getattr(img, "n_frames", 1) > 1:
-            return _animated(img, data)
-        img.load()
-        return _still(img, data)
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            img = Image.open(io.BytesIO(data))
+            if img.format in {"JPEG", "MPO"}:
+                img.draft("RGB", (2 * COLUMN_WIDTH, 2 * COLUMN_WIDTH))  # decode big photos at a reduced scale
+            frames = img.n_frames if getattr(img, "is_animated", False) else 1
+            check_budget(img.size, frames)
+            if frames > 1:
+                return _animated(img, data)
+            img.load()
+            return _still(img, data)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise ImageBudgetError(f"too many pixels to process ({exc}); {_SMALLER}") from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
         raise ValueError(str(exc)) from None
+
+
+_SMALLER = "scale it down: the email shows it at most 552 px wide (1104 px for sharp screens)"
+
+
+def check_budget(size: tuple[int, int], frames: int) -> None:
+    """Raise ImageBudgetError when an image of this size and frame count has too many pixels to process."""
+    width, height = size
+    pixels = width * height
+    if frames <= 1 and pixels > limits.MAX_PIXELS:
+        raise ImageBudgetError(f"{width}×{height} px ({pixels / 1e6:.0f} megapixels) is more than the "
+                               f"{limits.MAX_PIXELS / 1e6:.0f} megapixels this tool processes; {_SMALLER}")
+    if frames > 1 and pixels * frames > limits.MAX_FRAME_PIXELS:
+        raise ImageBudgetError(
+            f"an animation of {frames} frames of {width}×{height} px ({pixels * frames / 1e6:,.0f} million "
+            f"pixels in all) is more than the {limits.MAX_FRAME_PIXELS / 1e6:.0f} million this tool processes; "
+            "make it smaller or shorter (such as 600 px wide with fewer frames)")
 
 
 def _still(img: Any, data: bytes) -> tuple[str, bytes, int, int]:

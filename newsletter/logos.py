@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from newsletter.config import Settings
-from newsletter.errors import Collector
+from newsletter.errors import Collector, ContentError
 from newsletter.files import key_line, read_text
 from newsletter.images import prepare_image
 from newsletter.model import Image
@@ -36,7 +36,10 @@ def resolve_logo(settings: Settings, key: str, found: Collector) -> Image | None
         found.error(f"{where} is not a PNG, JPEG, GIF or WebP file", settings.path, line)
     else:
         try:
-            prepared = prepare_image(target, settings.root)
+            prepared = prepare_image(target, settings.root, found)
+        except ContentError as exc:  # not a regular file, or over a size or pixel budget
+            found.error(f"{where}: {exc.message}", settings.path, line)
+            return None
         except ValueError:
             found.error(f"{where} cannot be read as an image; re-export it as PNG", settings.path, line)
             return None

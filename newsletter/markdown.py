@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import functools
 import re
+from html import unescape
 from typing import TYPE_CHECKING
 
 import nh3
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from newsletter.mergetags import OPEN
+from newsletter import limits, mergetags
+from newsletter.errors import ContentError
+from newsletter.mergetags import HOLD, OPEN
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+    from pathlib import Path
 
 # What raw HTML a story may carry; everything else is removed (tags keep their text).
 ALLOWED_TAGS = {
@@ -43,14 +47,74 @@ def parser() -> MarkdownIt:
     """Return the shared CommonMark parser with tables and strikethrough."""
     md = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
     default_normalize = md.normalizeLink
-    # Merge-tag markers must reach the HTML as they are, not percent-encoded.
-    md.normalizeLink = lambda url: url if OPEN in url else default_normalize(url)  # type: ignore[method-assign]
+    # Merge-tag markers (and their placeholders) must reach the HTML as they are, not percent-encoded.
+    md.normalizeLink = lambda url: (  # type: ignore[method-assign]
+        url if OPEN in url or HOLD in url else default_normalize(url))
     return md
 
 
 def parse(source: str) -> list[Token]:
-    """Parse Markdown source into tokens."""
-    return parser().parse(source)
+    """Parse Markdown source into tokens; raise limits.TooDeep when it nests past the limit."""
+    tokens = parser().parse(source)
+    limits.check_nesting(tokens)
+    return tokens
+
+
+CODE = frozenset({"code_inline", "code_block", "fence"})
+
+
+def parse_written(source: str, path: Path, first_line: int, what: str) -> list[Token]:
+    """Parse what a writer typed: its merge tags become markers, except inside code, where they stay text.
+
+    A tag written after a backslash (`\\{{ first_name }}`) is text too; Markdown drops the backslash. Nesting
+    past the limits raises ContentError at `path` and the line (`first_line` is the source's first line).
+    """
+    held_source, held = mergetags.hold(source)
+    try:
+        tokens = parse(held_source)
+    except limits.TooDeep as exc:
+        raise ContentError(f"{what} {exc}", path, first_line + (exc.line or 0)) from None
+    if held:
+        for token in _every(tokens):
+            code = token.type in CODE
+            token.content = mergetags.settle(token.content, held, code=code)
+            if token.attrs:
+                token.attrs = {k: mergetags.settle(str(v), held, code=False) if isinstance(v, str) else v
+                               for k, v in token.attrs.items()}
+    return tokens
+
+
+def literal_tags(source: str) -> set[int]:
+    """Return the offsets in source of the `{{ tags }}` (known or not) that are text: inside code, or escaped."""
+    source = mergetags.OWN.sub("\ufffd", source)  # the same length: offsets stay those of the writer's file
+    starts: list[int] = []
+    literal: set[int] = set()
+
+    def replace(match: re.Match[str]) -> str:
+        if mergetags.escaped(source, match.start()):
+            literal.add(match.start())
+            return match.group(0)
+        starts.append(match.start())
+        return f"{HOLD}{len(starts) - 1}{mergetags.RELEASE}"
+
+    held = mergetags.WRITTEN.sub(replace, source)
+    if not starts:
+        return literal
+    try:
+        tokens = parse(held)
+    except limits.TooDeep:
+        return literal
+    for token in _every(tokens):
+        if token.type in CODE:
+            literal.update(starts[int(n)] for n in re.findall(f"{HOLD}(\\d+)", token.content))
+    return literal
+
+
+def _every(tokens: list[Token]) -> Iterator[Token]:
+    """Yield every token and inline child."""
+    for token in tokens:
+        yield token
+        yield from token.children or ()
 
 
 def render(tokens: list[Token]) -> str:
@@ -60,8 +124,12 @@ def render(tokens: list[Token]) -> str:
 
 
 def sanitise(html: str) -> str:
-    """Remove scripts, frames, event handlers and unsafe URLs, keeping the allowed markup."""
-    return nh3.clean(
+    """Remove scripts, frames, event handlers and unsafe URLs, keeping the allowed markup.
+
+    A link or image address holding merge tags is removed unless it is safe whatever the tags are filled
+    with (see mergetags.marked_url_ok): a fallback such as "javascript:alert(1)" is text, never a scheme.
+    """
+    return _guard_urls(nh3.clean(
         _NOSCRIPT.sub("", html),
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
@@ -69,7 +137,19 @@ def sanitise(html: str) -> str:
         filter_style_properties=ALLOWED_STYLES,
         link_rel=None,
         strip_comments=True,
-    )
+    ))
+
+
+_URL_ATTRIBUTE = re.compile(r'\s(?:href|src)="([^"]*)"')
+
+
+def _guard_urls(html: str) -> str:
+    """Drop href and src attributes whose merge tags could make them unsafe (nh3 sees markers as a path)."""
+    if OPEN not in html:
+        return html
+    return _URL_ATTRIBUTE.sub(
+        lambda m: m.group(0) if OPEN not in m.group(1) or mergetags.marked_url_ok(unescape(m.group(1))) else "",
+        html)
 
 
 def walk(tokens: list[Token]) -> Iterator[tuple[Token, int | None]]:

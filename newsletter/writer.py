@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import re
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
-from newsletter.errors import NewsletterError, UsageError
-
-CACHE_DIR = ".newsletter-cache"  # under the publication root: caches that only make builds faster
-
+from newsletter.errors import ContentError, NewsletterError, UsageError
+from newsletter.files import read_bytes
 
 MARKER = ".newsletter-output"  # in every folder write_tree makes: what kind of output it holds
 
@@ -18,20 +19,24 @@ MARKER = ".newsletter-output"  # in every folder write_tree makes: what kind of 
 def write_tree(target: Path, files: dict[str, bytes], copies: dict[str, Path] | None = None,
                *, kind: str | None, replace: bool = True, folders: tuple[str, ...] = (),
                keep: tuple[str, ...] = ()) -> None:
-    """Write files (and copies of source files) into a fresh folder, then rename it to `target`.
+    """Write files (and copies of source files) into a fresh folder, then swap it in for `target`.
 
-    A failure at any point leaves `target` as it was: the old folder is only removed once the new one
-    is in place. An existing `target` is only replaced when it is empty or holds output of the same `kind`
-    (its marker file says so), so a mistaken --out never deletes someone's files. Entries named in `keep`
-    (such as a build's export/ folder) are carried over from the old folder. `kind=None` (scaffolding,
-    with replace=False) writes no marker, and fills an existing empty folder in place, so a shell whose
-    current folder it is keeps working.
+    A failure at any point leaves `target` as it was, and so does a kill: on Linux the new folder and the old
+    one change places in one step (renameat2 RENAME_EXCHANGE); elsewhere, or on a file system that cannot,
+    the old folder is renamed aside first and a later run puts it back if the process died in between.
+    Staging folders left by a killed run are removed by the next write to the same target, and an entry
+    carried over in them (`keep`, such as a build's export/ folder) is given back first. An existing `target`
+    is only replaced when it is empty or holds output of the same `kind` (its marker file says so), so a
+    mistaken --out never deletes someone's files. `kind=None` (scaffolding, with replace=False) writes no
+    marker, and fills an existing empty folder in place, so a shell whose current folder it is keeps working.
     """
-    _check_replaceable(target, kind, replace, keep)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    staging: Path | None = None
     kept: list[str] = []
     try:
+        recover(target, keep)
+        _check_replaceable(target, kind, replace, keep)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.{os.getpid()}-", suffix=".tmp", dir=target.parent))
         if kind:
             _place(staging, MARKER).write_text(kind + "\n", encoding="utf-8")
         for name, data in files.items():
@@ -50,11 +55,75 @@ def write_tree(target: Path, files: dict[str, bytes], copies: dict[str, Path] | 
         else:
             _swap(staging, target)
     except OSError as exc:
-        _give_back(staging, target, kept)
-        raise NewsletterError(f"cannot write {target.name}: {exc.strerror or exc}", target) from None
+        if staging is not None:
+            _give_back(staging, target, kept)
+        raise cannot_write(exc, target) from None
     except BaseException:
-        _give_back(staging, target, kept)
+        if staging is not None:
+            _give_back(staging, target, kept)
         raise
+
+
+def cannot_write(exc: OSError, target: Path) -> NewsletterError:
+    """Return the error for a write that failed, at the folder that refused it: why, and what to do."""
+    folder = Path(exc.filename).parent if isinstance(exc.filename, str) and exc.filename else target.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if exc.errno in {errno.EACCES, errno.EPERM, errno.EROFS}:
+        advice = "make it writable, or write the output somewhere else (--out)"
+    elif exc.errno in {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}:
+        advice = "the disk is full: free some space and run again"
+    else:
+        advice = "check the folder and run again"
+    why = exc.strerror or str(exc)
+    return NewsletterError(f"cannot write {target.name} into this folder: {why[:1].lower() + why[1:]}; {advice}",
+                           folder)
+
+
+_LEFTOVER = re.compile(r"(\d+)(?:-\w+)?\.(tmp|old)")
+
+
+def recover(target: Path, keep: tuple[str, ...] = ()) -> None:
+    """Finish what a killed write to `target` left: put the old folder back or hand back kept entries, then clean.
+
+    Only leftovers of processes that no longer run are touched (a concurrent write keeps its staging folder).
+    """
+    prefix = f".{target.name}."
+    try:
+        names = [entry.name for entry in os.scandir(target.parent) if entry.name.startswith(prefix)]
+    except OSError:
+        return
+    found = []
+    for name in names:
+        match = _LEFTOVER.fullmatch(name[len(prefix):])
+        if match and not process_alive(int(match.group(1))):
+            found.append((match.group(2) != "old", target.parent / name))
+    for _, leftover in sorted(found):  # an old folder first: it is the target a kill left missing
+        if leftover.is_symlink() or not leftover.is_dir():
+            continue
+        try:
+            if leftover.suffix == ".old" and not target.exists():
+                leftover.rename(target)
+                continue
+            for name in keep:
+                if target.is_dir() and (leftover / name).exists() and not (target / name).exists():
+                    (leftover / name).rename(target / name)
+        except OSError:
+            continue
+        shutil.rmtree(leftover, ignore_errors=True)
+
+
+def process_alive(pid: int) -> bool:
+    """Return True when a process with this id runs (this one included)."""
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # it runs, as another user
+    return True
 
 
 def _check_replaceable(target: Path, kind: str, replace: bool, keep: tuple[str, ...]) -> None:
@@ -69,8 +138,8 @@ def _check_replaceable(target: Path, kind: str, replace: bool, keep: tuple[str, 
     if not replace:
         raise UsageError(f"{target.name} already exists; choose another name or remove it", target)
     try:
-        found = (target / MARKER).read_text(encoding="utf-8").strip()
-    except OSError:
+        found = read_bytes(target / MARKER, 256, follow=False).decode("utf-8", "replace").strip()
+    except ContentError:
         found = ""
     if found != kind:
         what = f"holds {found} output" if found else "was not written by newsletter"
@@ -110,21 +179,66 @@ def _place(staging: Path, name: str) -> Path:
 
 
 def _swap(staging: Path, target: Path) -> None:
-    """Put staging where target is; the previous target is kept until the rename succeeded."""
-    old = None
-    if target.exists():
-        old = target.with_name(f".{target.name}.old-{os.getpid()}")
-        if old.exists():
-            shutil.rmtree(old)
-        target.rename(old)
+    """Put staging where target is, in one step where the system can; the previous target is then removed."""
+    if not target.exists():
+        staging.rename(target)
+        return
+    if exchange(staging, target):
+        shutil.rmtree(staging, ignore_errors=True)  # it holds the previous output now
+        return
+    old = target.with_name(f".{target.name}.{os.getpid()}.old")
+    if old.exists():
+        shutil.rmtree(old)
+    target.rename(old)  # a kill from here to the next rename leaves `old`, which recover() puts back
     try:
         staging.rename(target)
     except OSError:
-        if old is not None:
-            old.rename(target)
+        old.rename(target)
         raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def exchange(first: Path, second: Path) -> bool:
+    """Swap two existing paths atomically (Linux renameat2 RENAME_EXCHANGE); False where that is not possible."""
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    renameat2 = getattr(libc, "renameat2", None)  # glibc 2.28 and later, musl 1.2.5 and later
+    if renameat2 is None:
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    if renameat2(_AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second), _RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in {errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.ENOTSUP}:
+        return False  # the file system cannot exchange (or the kernel is older than 3.15)
+    raise OSError(code, os.strerror(code), str(second))
+
+
+def write_cache_entry(entry: Path, files: dict[str, bytes]) -> bool:
+    """Create a cache folder holding `files` in one step (a rename); return False when it cannot be written.
+
+    When another process created the same entry first, its entry is kept and this returns True.
+    """
+    try:
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{entry.name[:12]}.", suffix=".tmp", dir=entry.parent))
+    except OSError:
+        return False
+    try:
+        for name, data in files.items():
+            (staging / name).write_bytes(data)
+        staging.rename(entry)
+    except OSError:
+        shutil.rmtree(staging, ignore_errors=True)
+        return entry.is_dir() and not entry.is_symlink()
+    return True
 
 
 def replace_file(path: Path, data: bytes, new_mode: int | None = None) -> None:

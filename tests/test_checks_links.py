@@ -141,14 +141,16 @@ def test_links_cache_keeps_working_urls_a_day_and_failed_ones_ten_minutes(public
 
 
 def cached_dir(pub: Path) -> Path:
-    """Return the folder of the publication's link cache."""
-    return pub / ".newsletter-cache" / "links"
+    """Return the folder of the publication's link cache (in the user's cache folder)."""
+    from newsletter.checks.linkcheck import cache_dir
+
+    return cache_dir(pub)
 
 
 def test_links_cache_that_cannot_be_written_only_costs_time(publication, run, server: str) -> None:
     """With a file where the cache folder should be, check --links still reports and the next run asks again."""
     pub = loopback_pub(publication, server, ["/ok", "/missing"])
-    cached_dir(pub).parent.mkdir()
+    cached_dir(pub).parent.mkdir(parents=True)
     cached_dir(pub).write_text("not a folder", encoding="utf-8")
     for run_number in (1, 2):
         document, code = check_json(run, pub, "--links")

@@ -200,6 +200,13 @@ CASES = [
          {"ISSUE/04-case.md": md("Text.\n\nSave 20% to 30%, or [email us](mailto:editor@check.example.org).")}),
     Case("mergetags/platform-syntax", {"ISSUE/04-case.md": md("Write {{ subscriber.name }} in Kit.")},
          ("04-case.md", 3), {"ISSUE/04-case.md": md("Write braces as { and } in text.")}),
+    Case("mergetags/unknown", {"ISSUE/04-case.md": md("Hello {{ frist_name }}, welcome.")}, ("04-case.md", 3),
+         {"ISSUE/04-case.md": md("In code, `{{ frist_name }}` is text, and so is \\{{ frist_name }}.\n\n"
+                                 "```\n{{ frist_name }}\n```")}),
+    Case("mergetags/unsafe-url",
+         {"ISSUE/04-case.md": md('Text.\n\nHi [you]({{ first_name | default: "javascript:alert(1)" }}).')},
+         ("04-case.md", 5),
+         {"ISSUE/04-case.md": md("Text.\n\nHi [you](https://check.example.org/?n={{ first_name }}).")}),
     # the editor's controls
     Case("check/unknown-rule", {"newsletter.toml": lambda t: t + '\n[check]\n"links/insecur" = "off"\n'},
          ("newsletter.toml", 18), {"newsletter.toml": lambda t: t + '\n[check]\n"links/insecure" = "off"\n'}),

@@ -17,7 +17,7 @@ from newsletter.model import Rendered
 from newsletter.render.templates import render_template, theme_dirs
 
 _PERSONAL = ("unsubscribe_url", "preferences_url", "email")
-_SEPARATOR_BEFORE = re.compile(r"\s*[·•|]\s*$")
+_SEPARATOR_BEFORE = re.compile(r"(?<!\s)\s*[·•|]\s*$")  # the lookbehind keeps a long run of spaces linear
 _SEPARATOR_AFTER = re.compile(r"^\s*[·•|]\s*")
 
 

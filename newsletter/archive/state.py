@@ -11,6 +11,7 @@ from typing import Any
 
 from newsletter import __version__
 from newsletter.errors import UsageError
+from newsletter.files import fingerprint
 
 STATE_NAME = "archive.json"
 STATE_VERSION = 2
@@ -86,11 +87,7 @@ def folder_hash(folder: Path) -> str:
     hasher = hashlib.sha256()
     for name, path, _ in files_of(folder):
         hasher.update(name.encode() + b"\0")
-        try:
-            with open(path, "rb") as handle:  # noqa: PTH123 - a str path from os.scandir: no Path per file
-                hasher.update(handle.read())
-        except OSError:
-            hasher.update(b"\1unreadable")
+        hasher.update(fingerprint(Path(path)))  # never blocks on a FIFO nor follows a link out
     return hasher.hexdigest()
 
 

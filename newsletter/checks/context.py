@@ -35,8 +35,10 @@ _HIDDEN_MD = re.compile(
     r"|^[ \t]*\[[^\]\n]+\]:[^\n]*$"  # reference definition
     r"|<[^<>\n]+>"  # HTML tag or autolink
     r"|&#?\w+;|\\[!-/:-@\[-`{-~]", re.MULTILINE | re.DOTALL)
-_HIDDEN = re.compile(r"\b(?:https?://|www\.)[^\s<>\"“”]+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\{\{.*?\}\}|\{%.*?%\}",
-                     re.IGNORECASE)
+# Linear on any text: an address is tried only where a run of its characters starts, and a tag's body stops
+# at the next opening (a long word, or a run of "{{" without a close, was quadratic).
+_HIDDEN = re.compile(r"\b(?:https?://|www\.)[^\s<>\"“”]+|(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
+                     r"|\{\{(?:[^{}\n]|\{(?!\{)|\}(?!\}))*\}\}|\{%(?:[^{%\n]|\{(?!%)|%(?!\}))*%\}", re.IGNORECASE)
 _INTRO_VALUE = re.compile(r"""^\s*["']?intro["']?\s*=\s*(\"\"\"|\'\'\'|"|')""")
 
 

@@ -51,7 +51,7 @@ PAIRS = (
 )
 _FILE_NAME = re.compile(r"^[\w\-. ()]+\.(?:png|jpe?g|gif|webp|svg|bmp|tiff?|heic)$"
                         r"|^(?:img|dsc|dscn|dcim|pxl|screenshot|image|photo)[_\- ]?\d[\w\-]*$", re.IGNORECASE)
-_MD_IMAGE = re.compile(r"!\[[^\]]*\]\(\s*<?([^)\s>]+)")
+_MD_IMAGE = re.compile(r"!\[(?:[^\]!]|!(?!\[))*\]\(\s*<?([^)\s>]+)")  # stops at the next "![": linear
 _FRONT_IMAGE = re.compile(r"^image\s*:\s*[\"']?([^\"'\s]+)")
 _HEX = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 _HTML_LANG = re.compile(r"<html\b[^>]*\blang=\"[^\"]+\"", re.IGNORECASE)

@@ -283,10 +283,10 @@ def _cacheable(result: LinkResult) -> bool:
 
 
 def cache_dir(root: Path) -> Path:
-    """Return the folder holding a publication's link cache (beside the image cache)."""
-    from newsletter.images import CACHE_DIR
+    """Return the folder holding a publication's link cache (in the user's cache folder, see newsletter.cache)."""
+    from newsletter import cache
 
-    return root / CACHE_DIR / "links"
+    return cache.folder(root, "links")
 
 
 def _load_cache(folder: Path) -> dict[str, LinkResult]:

@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import functools
 import io
-import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import jinja2
+from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
-from newsletter import mergetags
-from newsletter.errors import TemplateError
+from newsletter import cache, limits, mergetags
+from newsletter.errors import NewsletterError, TemplateError
+from newsletter.files import read_text
 from newsletter.model import Issue, long_date
 from newsletter.render.markup import email_markup
-from newsletter.writer import CACHE_DIR, write_cache_file
+from newsletter.writer import write_cache_file
 
 if TYPE_CHECKING:
     from newsletter.config import Settings
@@ -64,11 +65,44 @@ class _BytecodeCache(jinja2.BytecodeCache):
 
 
 def _bytecode_folder(dirs: tuple[Path, ...]) -> Path:
-    """Return where compiled templates are kept: the publication's cache, or the user's for the default theme."""
+    """Return where compiled templates are kept: in the user's cache folder, per publication with its own templates.
+
+    Never inside the publication: a compiled template is code (marshal), which a committed file must not
+    be able to supply.
+    """
     if dirs[0] != default_theme_dir():
-        return dirs[0].parent / CACHE_DIR / "jinja"
-    user_cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(user_cache) / "newsletter" / "jinja"
+        return cache.folder(dirs[0].parent, "jinja")
+    return cache.folder(None, "jinja")
+
+
+class _Loader(jinja2.FileSystemLoader):
+    """Load templates that are regular files inside their folder (no link out of it), at most 1 MiB each."""
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Any]:
+        """Return a template's source, file name and up-to-date check."""
+        pieces = jinja2.loaders.split_template_path(template)
+        for folder in self.searchpath:
+            path = Path(folder, *pieces)
+            if not path.is_file():
+                continue
+            if not path.resolve().is_relative_to(Path(folder).resolve()):
+                raise TemplateError(f"template {template!r} is a link to a file outside {folder}; copy the file in "
+                                    "instead", path)
+            try:
+                source = read_text(path, limits.MAX_TEXT_BYTES)
+            except NewsletterError as exc:
+                raise TemplateError(exc.message, path) from None
+            mtime = path.stat().st_mtime
+            return source, str(path), lambda path=path, mtime=mtime: _unchanged(path, mtime)
+        raise jinja2.TemplateNotFound(template)
+
+
+def _unchanged(path: Path, mtime: float) -> bool:
+    """Return True while a template file keeps its modification time."""
+    try:
+        return path.stat().st_mtime == mtime
+    except OSError:
+        return False
 
 
 @functools.cache
@@ -76,11 +110,12 @@ def environment(dirs: tuple[Path, ...]) -> jinja2.Environment:
     """Return the shared Environment for a template search path (parsed templates are cached in it).
 
     Compiled templates are also kept on disk between runs, which saves a cold build most of its template
-    compile time; Jinja checks each against its source.
+    compile time; Jinja checks each against its source. Templates run in Jinja's sandbox: a publication's
+    own templates/ can use the values they are given but not reach Python (`''.__class__.__mro__`...).
     """
-    env = jinja2.Environment(
+    env = SandboxedEnvironment(  # a publication's templates are its files: they may not reach Python internals
         bytecode_cache=_BytecodeCache(_bytecode_folder(dirs)),
-        loader=jinja2.FileSystemLoader([str(d) for d in dirs]),
+        loader=_Loader([str(d) for d in dirs]),
         undefined=jinja2.StrictUndefined,
         autoescape=jinja2.select_autoescape(enabled_extensions=("mjml", "html"), default=False),
         trim_blocks=True,
@@ -157,6 +192,10 @@ def render_template(dirs: tuple[Path, ...], name: str, values: dict[str, Any]) -
     except jinja2.UndefinedError as exc:
         path, line = _template_frame(dirs)
         raise TemplateError(f"template error: {exc.message}", path or _find(dirs, name), line) from None
+    except jinja2.exceptions.SecurityError as exc:
+        path, line = _template_frame(dirs)
+        raise TemplateError(f"template error: {exc} (templates run sandboxed: they can use the values they are "
+                            "given, not Python's internals)", path or _find(dirs, name), line) from None
 
 
 def theme_css(settings: Settings) -> str | None:
