@@ -29,6 +29,7 @@ class Publication:
     unsubscribe_mailto: str = ""
     preferences_url: str = ""
     language: str = "en"
+    description: str = ""
     dir: str = ""  # "ltr" or "rtl"; "" lets the language decide
     date_format: str = ""  # short, medium, long, full or a Babel pattern; "" is the language's long date
 
@@ -86,6 +87,21 @@ class ImageOptions:
 
 
 @dataclass(frozen=True)
+class ArchiveOptions:
+    """The [archive] table: the web archive's feed length and subscribe form."""
+
+    feed_entries: int = 20
+    subscribe_form_action: str = ""
+
+
+@dataclass(frozen=True)
+class PreviewOptions:
+    """The [preview] table: the editor that opens a finding's file."""
+
+    editor: str = ""
+
+
+@dataclass(frozen=True)
 class PushOptions:
     """The [push] table: where self-hosted and regional platforms answer (credentials stay in the environment)."""
 
@@ -117,6 +133,8 @@ class Settings:
     text: TextOptions = field(default_factory=TextOptions)
     links: LinkOptions = field(default_factory=LinkOptions)
     images: ImageOptions = field(default_factory=ImageOptions)
+    archive: ArchiveOptions = field(default_factory=ArchiveOptions)
+    preview: PreviewOptions = field(default_factory=PreviewOptions)
     push: PushOptions = field(default_factory=PushOptions)
     check: CheckOptions = field(default_factory=CheckOptions)
     # [strings]: (language or "" for all, English msgid, the publication's wording: one form, or one per plural)
@@ -145,6 +163,8 @@ _TABLES: dict[str, type] = {
     "text": TextOptions,
     "links": LinkOptions,
     "images": ImageOptions,
+    "archive": ArchiveOptions,
+    "preview": PreviewOptions,
     "push": PushOptions,
     "check": CheckOptions,
     "strings": tuple,
@@ -231,6 +251,9 @@ def _build_table(table: str, value: dict[str, Any], text: str, path: Path, found
     if table == "text" and isinstance(kwargs.get("width"), int) and not 20 <= kwargs["width"] <= 78:
         found.error("`width` must be between 20 and 78 columns", path, key_line(text, "text", "width"))
         kwargs.pop("width")
+    if table == "archive" and isinstance(kwargs.get("feed_entries"), int) and not 1 <= kwargs["feed_entries"] <= 1000:
+        found.error("`feed_entries` must be between 1 and 1000", path, key_line(text, "archive", "feed_entries"))
+        kwargs.pop("feed_entries")
     try:
         return cls(**kwargs)
     except TypeError as exc:  # pragma: no cover - guarded by the checks above
@@ -263,7 +286,7 @@ def _check_table(table: str, value: dict[str, Any], text: str, path: Path, found
 
 
 _URLS = {("publication", k) for k in ("url", "subscribe_url", "unsubscribe_url", "preferences_url")} | {
-    ("images", "base_url")}
+    ("images", "base_url"), ("archive", "subscribe_form_action")}
 _ADDRESSES = {("publication", k) for k in ("from_email", "reply_to", "unsubscribe_mailto")}
 # One address: a local part without spaces, quotes or brackets, and a dotted domain (the email package's
 # parser would do, but costs 25 ms to import on every command).
