@@ -122,6 +122,17 @@ def shipped() -> list[str]:
     return sorted(p.parent.parent.name for p in LOCALE_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.mo"))
 
 
+@functools.cache
+def catalogs_stamp() -> str:
+    """Return a hash of the shipped compiled catalogs (the archive rebuilds its pages when their words change)."""
+    import hashlib
+
+    hasher = hashlib.sha256()
+    for path in sorted(LOCALE_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.mo")):
+        hasher.update(path.parent.parent.name.encode() + b"\0" + path.read_bytes())
+    return hasher.hexdigest()[:32]
+
+
 def plain_date(value: dt.date) -> str:
     """Format a date as '23 March 2024', the house style of `en` and `en-GB`."""
     return f"{value.day} {_MONTHS[value.month - 1]} {value.year}"

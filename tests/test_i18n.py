@@ -47,12 +47,14 @@ def visible(html: str) -> str:
     return htmllib.unescape(re.sub(r"<[^>]+>", " ", body) + " " + heard)
 
 
-def english_patterns() -> list[re.Pattern[str]]:
-    """Return the English catalog's strings as patterns (placeholders match anything); all-placeholder ones skipped."""
+def english_patterns(language: str = "") -> list[re.Pattern[str]]:
+    """Return the English catalog's strings as patterns (placeholders match anything); all-placeholder ones and
+    those the language writes the same ("Feed" in German) skipped."""
+    same = i18n.translator(_settings(), language).messages.gettext if language else None
     patterns = []
-    for forms in i18n.english().values():
+    for key, forms in i18n.english().items():
         for form in forms:
-            if not re.sub(r"%\(\w+\)s|[\s\W]", "", form):
+            if not re.sub(r"%\(\w+\)s|[\s\W]", "", form) or (same and len(forms) == 1 and same(key) == key):
                 continue  # "%(label)s: %(value)s" is punctuation only
             parts = re.split(r"%\(\w+\)s", form)
             patterns.append(re.compile(r"(?<!\w)" + r".+?".join(map(re.escape, parts)) + r"(?!\w)"))
@@ -65,7 +67,7 @@ def test_no_english_theme_word_is_left_and_the_date_is_localised(built, language
     html = (folder / "email.html").read_text()
     text = (folder / "email.txt").read_text()
     for shown, where in ((visible(html), "email.html"), (text, "email.txt")):
-        left = [p.pattern for p in english_patterns() if p.search(shown)]
+        left = [p.pattern for p in english_patterns(language) if p.search(shown)]
         assert not left, f"{language} {where} still says {left}"
         assert DATES[language] in shown, (language, where)
     translated = i18n.translator(_settings(), language)
@@ -355,3 +357,65 @@ def test_the_wheel_ships_the_compiled_catalogs(installed, tmp_path):
     assert build.returncode == 0, build.stderr
     assert "Im Browser ansehen" in next((pub / "dist").glob("*/email.html")).read_text()
 
+
+
+@pytest.fixture(scope="module")
+def site(built) -> Path:
+    """Publish the languages fixture's web archive (its issue pages, front page and Atom feed)."""
+    from click.testing import CliRunner
+
+    from newsletter.cli import cli
+
+    root = built.parent
+    result = CliRunner().invoke(cli, ["--root", str(root), "archive", "--out", str(root / "site")])
+    assert result.exit_code == 0, result.output
+    return root / "site"
+
+
+@pytest.mark.parametrize("language", sorted(ISSUES))
+def test_archive_page_and_feed_entry_speak_the_issues_language(site, language):
+    import feedparser
+
+    page = (site / ISSUES[language] / "index.html").read_text()
+    assert f'<html lang="{language}" dir="{"rtl" if language == "ar" else "ltr"}"' in page
+    feed = feedparser.parse((site / "feed.xml").read_bytes())
+    entry = next(e for e in feed.entries if e.link.rstrip("/").endswith(ISSUES[language]))
+    content = entry.content[0].value
+    assert f'lang="{language}"' in content and f'dir="{"rtl" if language == "ar" else "ltr"}"' in content
+    for shown, where in ((visible(page), "archive page"), (visible("<body>" + content), "feed entry")):
+        left = [p.pattern for p in english_patterns(language) if p.search(shown)]
+        assert not left, f"{language} {where} still says {left}"
+    words = i18n.translator(_settings(), language)
+    assert words.gettext("All issues of %(name)s", name="Harbour Notes") in visible(page)
+    assert words.gettext("Read more") in visible("<body>" + content)
+    assert DATES[language] in visible(page)
+
+
+def test_the_front_page_marks_issues_in_other_languages_and_counts_in_its_own(site, run):
+    front = (site / "index.html").read_text()
+    assert '<html lang="en" dir="ltr"' in front and "5 issues" in visible(front)
+    assert re.search(r'<h3 lang="ar" dir="rtl"><a [^>]*>مصابيح الميناء', front)
+    root = shutil.copytree(FIXTURES / LANGUAGES, Path.cwd() / "pub-de")
+    config = root / "newsletter.toml"
+    config.write_text(config.read_text().replace('language = "en"', 'language = "de"'))
+    result = run("archive", "--out", str(root / "site-de"), cwd=root)
+    assert result.exit_code == 0, result.output
+    front = (root / "site-de" / "index.html").read_text()
+    assert '<html lang="de" dir="ltr"' in front
+    left = [p.pattern for p in english_patterns("de") if p.search(visible(front))]
+    assert not left, left
+    assert "5 Ausgaben" in visible(front) and "Neueste Ausgabe" in visible(front) and "4. April 2026" in front
+
+
+@pytest.mark.parametrize(("language", "counts"), [
+    ("en", {1: "1 issue", 2: "2 issues", 1204: "1,204 issues"}),
+    ("de", {1: "1 Ausgabe", 1204: "1.204 Ausgaben"}),
+    ("ru", {1: "1 выпуск", 3: "3 выпуска", 5: "5 выпусков", 21: "21 выпуск", 112: "112 выпусков"}),
+    ("pl", {1: "1 wydanie", 22: "22 wydania", 25: "25 wydań"}),
+    ("ar", {0: "لا أعداد", 1: "عدد واحد", 2: "عددان", 7: "7 أعداد", 11: "11 عددًا", 100: "100 عدد"}),
+    ("ja", {1: "全1号", 12: "全12号"}),
+])
+def test_counts_take_the_languages_plural_forms(language, counts):
+    words = i18n.translator(_settings(), language)
+    for n, shown in counts.items():
+        assert words.ngettext("%(num)s issue", "%(num)s issues", n) == shown
