@@ -171,6 +171,7 @@ def context(issue: Issue, logo_src: str = "") -> dict[str, Any]:
     ]
     return {
         **i18n.layout(issue.lang, issue.dir),
+        "flips": any(story["dir"] for story in stories),  # a story runs the other way: inline.css mirrors it
         "language": issue.lang if issue.language or settings.publication.language.strip() else "",  # "" if unset
         "i18n": i18n.translator(settings, issue.lang),
         "publication": settings.publication,
@@ -234,7 +235,8 @@ def theme_css(settings: Settings) -> str | None:
         language = settings.publication.language or "en"
         direction = settings.publication.dir or i18n.direction(language)
         return render_template(theme_dirs(settings.root), INLINE_CSS, {
-            "theme": settings.theme, "publication": settings.publication, **i18n.layout(language, direction)})
+            "theme": settings.theme, "publication": settings.publication, **i18n.layout(language, direction),
+            "flips": False})
     except TemplateError:
         return None
 
