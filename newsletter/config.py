@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
 from newsletter.errors import Collector, ConfigError, NewsletterError, Problem
 from newsletter.files import did_you_mean, key_line, parse_toml, read_text, table_line
+from newsletter.i18n import setting_problem, strings_table, translator
 
 CONFIG_NAME = "newsletter.toml"
 
@@ -29,6 +30,8 @@ class Publication:
     preferences_url: str = ""
     language: str = "en"
     description: str = ""
+    dir: str = ""  # "ltr" or "rtl"; "" lets the language decide
+    date_format: str = ""  # short, medium, long, full or a Babel pattern; "" is the language's long date
 
 
 @dataclass(frozen=True)
@@ -134,6 +137,8 @@ class Settings:
     preview: PreviewOptions = field(default_factory=PreviewOptions)
     push: PushOptions = field(default_factory=PushOptions)
     check: CheckOptions = field(default_factory=CheckOptions)
+    # [strings]: (language or "" for all, English msgid, the publication's wording: one form, or one per plural)
+    strings: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
     warnings: tuple[Problem, ...] = ()
 
     @property
@@ -162,8 +167,10 @@ _TABLES: dict[str, type] = {
     "preview": PreviewOptions,
     "push": PushOptions,
     "check": CheckOptions,
+    "strings": tuple,
 }
-_CHOICES = {("text", "links"): ("references", "inline"), ("text", "emphasis"): ("plain", "markers")}
+_CHOICES = {("text", "links"): ("references", "inline"), ("text", "emphasis"): ("plain", "markers"),
+            ("publication", "dir"): ("ltr", "rtl")}
 
 
 def find_root(start: Path) -> Path:
@@ -197,12 +204,21 @@ def load_settings(root: Path) -> Settings:
             found.error(f"`{table}` must be a table: write [{table}] on its own line", path,
                         key_line(text, "", table))
             continue
-        build = _check_table if table == "check" else _build_table
+        build = {"check": _check_table, "strings": _strings_table}.get(table, _build_table)
         values[table] = build(table, value, text, path, found)
     if "publication" not in data:
         found.error("missing [publication] table with at least `name = \"…\"`", path)
     found.raise_if_errors()
-    return Settings(root=root.resolve(), warnings=tuple(found.warnings), **values)
+    settings = Settings(root=root.resolve(), **values)
+    translator(settings, settings.publication.language, found, (path, key_line(text, "publication", "language")))
+    found.raise_if_errors()
+    return replace(settings, warnings=tuple(found.warnings))
+
+
+def _strings_table(table: str, value: dict[str, Any], text: str, path: Path, found: Collector) -> Any:
+    """Validate [strings]: the theme's English strings with the publication's wording (see newsletter.i18n)."""
+    del table
+    return strings_table(value, text, path, found)
 
 
 def _build_table(table: str, value: dict[str, Any], text: str, path: Path, found: Collector) -> Any:
@@ -281,6 +297,8 @@ def _value_problem(table: str, key: str, value: Any) -> str:
     """Return what is wrong with a URL or email address value, or ''."""
     if not isinstance(value, str) or not value:
         return ""
+    if table == "publication" and (problem := setting_problem(key, value)):
+        return problem
     if (table, key) in _URLS and (not value.startswith(("https://", "http://")) or any(
             c.isspace() or c in "\"<>" for c in value)):
         return "must be a web address starting with https:// (no spaces or quotes)"

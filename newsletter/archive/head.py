@@ -5,11 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from newsletter import i18n
 from newsletter.config import Settings
 from newsletter.model import Issue
-
-# Languages written right to left (ISO 639 codes), for the pages' `dir`.
-_RTL = {"ar", "arc", "ckb", "dv", "fa", "he", "iw", "ks", "ku", "ps", "sd", "syr", "ug", "ur", "yi"}
 
 
 @dataclass(frozen=True)
@@ -23,14 +21,14 @@ class SiteInfo:
 
 
 def issue_language(issue: Issue) -> tuple[str, str]:
-    """Return the `lang` and `dir` of an issue's page: the publication's language (one place to change)."""
-    return language(issue.settings)
+    """Return the `lang` and `dir` of an issue's page: the issue's language (issue.toml's, else the publication's)."""
+    return issue.lang, issue.dir
 
 
 def language(settings: Settings) -> tuple[str, str]:
-    """Return the publication's `lang` and its writing direction."""
-    lang = settings.publication.language or "en"
-    return lang, "rtl" if lang.split("-")[0].lower() in _RTL else "ltr"
+    """Return the publication's `lang` and its writing direction ([publication] dir, else its language's)."""
+    lang = i18n.normalise(settings.publication.language or "en")
+    return lang, settings.publication.dir or i18n.direction(lang)
 
 
 def head_values(settings: Settings, site: SiteInfo, *, title: str, description: str, path: str, base: str,

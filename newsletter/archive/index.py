@@ -8,6 +8,7 @@ from typing import Any
 
 from newsletter.archive.head import SiteInfo, head_values, language
 from newsletter.config import Settings
+from newsletter.i18n import translator
 from newsletter.render.templates import render_template, theme_dirs
 
 PER_PAGE = 50
@@ -23,18 +24,20 @@ def index_pages(settings: Settings, entries: list[dict[str, Any]], site: SiteInf
     chunks = [entries[start:start + PER_PAGE] for start in range(0, len(entries), PER_PAGE)] or [[]]
     dirs = theme_dirs(settings.root)
     lang, direction = language(settings)
+    words = translator(settings, lang)
     pub = settings.publication
     pages: dict[str, bytes] = {}
     for number, chunk in enumerate(chunks, start=1):
         base = "" if number == 1 else "../../"
         issues = [_shown(entry, base) for entry in chunk]
         featured = issues.pop(0) if number == 1 and issues else None
-        title = pub.name if number == 1 else f"{pub.name}: issues, page {number}"
+        title = pub.name if number == 1 else words.gettext("%(name)s: issues, page %(number)s", name=pub.name,
+                                                           number=number)
         path = "" if number == 1 else f"page/{number}/"
         image = featured["image_site"] if featured else None
         values = {
             "publication": pub, "theme": settings.theme, "archive": settings.archive, "feed": site.feed,
-            "lang": lang, "dir": direction, "base": base, "total": len(entries), "featured": featured,
+            "lang": lang, "dir": direction, "i18n": words, "base": base, "total": len(entries), "featured": featured,
             "years": [{"year": year, "issues": list(group)} for year, group in groupby(issues, key=_year)],
             "page": _pagination(number, len(chunks), base),
             "logo": _logo(site, base),

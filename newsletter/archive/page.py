@@ -13,6 +13,7 @@ from newsletter import mergetags
 from newsletter.archive.head import SiteInfo, head_values, issue_language
 from newsletter.archive.pager import PAGER_END, PAGER_START
 from newsletter.build import preview_filler
+from newsletter.i18n import Translator, normalise, translator
 from newsletter.model import Rendered
 from newsletter.render.templates import render_template, theme_dirs
 
@@ -79,7 +80,8 @@ def web_page(rendered: Rendered, site: SiteInfo) -> str:
     for anchor in list(doc.iter("a")):
         if _has_tag(anchor.get("href") or "", "web_url"):
             _drop_link(anchor)
-    _replace_personal(doc, settings.publication.subscribe_url, settings.publication.name)
+    values = _values(rendered, site)
+    _replace_personal(doc, settings.publication.subscribe_url, settings.publication.name, values["i18n"])
     _localise_images(doc, rendered)
     for heading in body.iter("h1"):
         heading.tag = "h2"  # the subject is the page's one <h1>
@@ -90,7 +92,6 @@ def web_page(rendered: Rendered, site: SiteInfo) -> str:
         main.append(child)
     _add_title(main, subject)
     dirs = theme_dirs(settings.root)
-    values = _values(rendered, site)
     body.append(lxml.html.fragment_fromstring(render_template(dirs, "archive/nav.html", values)))
     body.append(main)
     body.append(lxml.html.etree.Comment(PAGER_START[4:-3]))
@@ -131,9 +132,11 @@ def _add_title(main: Any, subject: str) -> None:
 
 def _values(rendered: Rendered, site: SiteInfo) -> dict[str, Any]:
     """Return what the archive's page templates see."""
-    settings = rendered.issue.settings
+    issue = rendered.issue
+    settings = issue.settings
     return {"publication": settings.publication, "theme": settings.theme, "feed": site.feed, "base": "../",
-            "issue": {"subject": public_text(rendered, rendered.issue.subject), "slug": rendered.slug}}
+            "issue": {"subject": public_text(rendered, issue.subject), "slug": rendered.slug},
+            "lang": issue.lang, "dir": issue.dir, "i18n": translator(settings, issue.lang)}
 
 
 def _has_tag(text: str, name: str) -> bool:
@@ -157,7 +160,7 @@ def _drop_link(anchor: Any) -> None:
     anchor.drop_tree()
 
 
-def _replace_personal(doc: Any, subscribe_url: str, name: str) -> None:
+def _replace_personal(doc: Any, subscribe_url: str, name: str, words: Translator) -> None:
     """Turn paragraphs addressed to one subscriber (unsubscribe, preferences, email) into a Subscribe link."""
     import lxml.html
 
@@ -170,11 +173,12 @@ def _replace_personal(doc: Any, subscribe_url: str, name: str) -> None:
             style = next((a.get("style") for a in paragraph.iter("a") if a.get("style")), None)
             for child in list(paragraph):
                 paragraph.remove(child)
-            paragraph.text = f"Read {name} in your inbox: "
+            # Translators: on an issue's web page, where the email's footer addressed one subscriber.
+            paragraph.text = words.gettext("Read %(name)s in your inbox:", name=name) + " "
             link = lxml.html.Element("a", href=subscribe_url)
             if style:
                 link.set("style", style)
-            link.text = "Subscribe"
+            link.text = words.gettext("Subscribe")
             paragraph.append(link)
             linked = True
         else:
@@ -197,8 +201,12 @@ def feed_entry(rendered: Rendered) -> str:
     issue = rendered.issue
     settings = issue.settings
     stories = [{"title": s.title, "link": s.link, "byline": s.byline, "html": Markup(s.html),
-                "image": s.image if s.image is not None and s.image.width else None} for s in issue.stories]
-    values = {"issue": {"intro": Markup(issue.intro_html)}, "stories": stories, "publication": settings.publication}
+                "image": s.image if s.image is not None and s.image.width else None,
+                "lang": issue.story_lang(s) if issue.story_lang(s) != issue.lang else "", "dir": issue.story_dir(s)}
+               for s in issue.stories]
+    other = issue.lang != normalise(settings.publication.language or "en")  # the feed's language is the publication's
+    values = {"issue": {"intro": Markup(issue.intro_html), "lang": issue.lang if other else "", "dir": issue.dir},
+              "stories": stories, "publication": settings.publication, "i18n": translator(settings, issue.lang)}
     html = render_template(theme_dirs(settings.root), "archive/entry.html", values)
     html = mergetags.fill(html, web_filler(rendered), html=True)
     fragment = lxml.html.fragment_fromstring(html, create_parent="div")

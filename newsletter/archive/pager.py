@@ -6,8 +6,10 @@ import json
 import re
 from typing import Any
 
+from newsletter.archive.head import language
 from newsletter.archive.state import short_hash
 from newsletter.config import Settings
+from newsletter.i18n import translator
 from newsletter.render.templates import render_template, theme_dirs
 
 PAGER_START, PAGER_END = "<!--nl-pager-->", "<!--/nl-pager-->"
@@ -16,7 +18,10 @@ _PAGER = re.compile(re.escape(PAGER_START) + ".*?" + re.escape(PAGER_END), re.DO
 
 def neighbour(entry: dict[str, Any] | None) -> dict[str, str] | None:
     """Return what a pager shows of a neighbouring issue."""
-    return {"slug": entry["slug"], "subject": entry.get("subject", "")} if entry else None
+    if not entry:
+        return None
+    shown = {"slug": entry["slug"], "subject": entry.get("subject", "")}
+    return {**shown, "lang": entry["lang"], "dir": entry.get("dir", "ltr")} if entry.get("lang") else shown
 
 
 def pager_mark(older: dict[str, str] | None, newer: dict[str, str] | None) -> str:
@@ -24,9 +29,12 @@ def pager_mark(older: dict[str, str] | None, newer: dict[str, str] | None) -> st
     return short_hash(json.dumps([older, newer], sort_keys=True).encode())
 
 
-def pager_html(settings: Settings, older: dict[str, str] | None, newer: dict[str, str] | None) -> str:
-    """Return the links from an issue's page to the issues before and after it."""
-    values = {"publication": settings.publication, "older": older, "newer": newer, "base": "../"}
+def pager_html(settings: Settings, older: dict[str, str] | None, newer: dict[str, str] | None,
+               page: dict[str, Any] | None = None) -> str:
+    """Return the links from an issue's page to the issues before and after it, in the page's language."""
+    lang, direction = (page["lang"], page.get("dir", "ltr")) if page and page.get("lang") else language(settings)
+    values = {"publication": settings.publication, "older": older, "newer": newer, "base": "../", "lang": lang,
+              "dir": direction, "i18n": translator(settings, lang)}
     return render_template(theme_dirs(settings.root), "archive/pager.html", values).strip()
 
 

@@ -37,6 +37,7 @@ from newsletter.archive.statics import GENERATED_ICON, LOGO_DIR, generated_icon,
 from newsletter.archive.work import Built, build_page, feed_content
 from newsletter.config import Settings
 from newsletter.errors import NewsletterError, Problem, UsageError
+from newsletter.i18n import catalogs_stamp
 from newsletter.render.templates import theme_dirs
 from newsletter.writer import update_files
 
@@ -198,7 +199,7 @@ class _Run:
             writer.put(f"{slug}/{name}", source=source, mark=name.rsplit("/", 1)[-1])
         older, newer = self._guess_neighbours(slug)
         entry["pager"] = pager_mark(older, newer)
-        pager = pager_html(self.settings, older, newer)
+        pager = pager_html(self.settings, older, newer, entry)
         writer.put(f"{slug}/index.html", set_pager(built.page, pager).encode("utf-8"))
         self.after.issues[slug] = entry
         if built.content is not None:
@@ -257,7 +258,7 @@ class _Run:
                 continue
             path = f"{entry['slug']}/index.html"
             page = (self.writer.out / path).read_text(encoding="utf-8")
-            self.writer.put(path, set_pager(page, pager_html(self.settings, older, newer)).encode("utf-8"))
+            self.writer.put(path, set_pager(page, pager_html(self.settings, older, newer, entry)).encode("utf-8"))
             entry["pager"] = mark
 
     def write_shared(self, ordered: list[dict[str, Any]]) -> None:
@@ -344,6 +345,7 @@ def _common_hash(settings: Settings) -> str:
     parts = [__version__, str(STATE_VERSION), _SETTINGS.decode(), folder_hash(settings.root / "assets")]
     parts.append(short_hash(settings.path.read_bytes()))
     parts.extend(folder_hash(folder) for folder in theme_dirs(settings.root))
+    parts += [folder_hash(settings.root / "locale"), catalogs_stamp()]  # the words: own and shipped catalogs
     return digest(*parts)
 
 

@@ -48,6 +48,8 @@ def build_page(settings: Settings, folder: Path, site: SiteInfo, with_content: b
         "date": issue.date.isoformat() if issue.date else None,
         "number": issue.number,
         "status": issue.status,
+        "lang": issue.lang,
+        "dir": issue.dir,
         "image": lead_image(rendered),
         "files": sorted(["index.html", *(f"images/{name}" for name in rendered.images)]),
     }
