@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
 from newsletter.errors import Collector, ConfigError, NewsletterError, Problem
 from newsletter.files import did_you_mean, key_line, parse_toml, read_text, table_line
+from newsletter.i18n import setting_problem, strings_table, translator
 
 CONFIG_NAME = "newsletter.toml"
 
@@ -28,6 +29,9 @@ class Publication:
     unsubscribe_mailto: str = ""
     preferences_url: str = ""
     language: str = "en"
+    description: str = ""
+    dir: str = ""  # "ltr" or "rtl"; "" lets the language decide
+    date_format: str = ""  # short, medium, long, full or a Babel pattern; "" is the language's long date
 
 
 @dataclass(frozen=True)
@@ -83,6 +87,21 @@ class ImageOptions:
 
 
 @dataclass(frozen=True)
+class ArchiveOptions:
+    """The [archive] table: the web archive's feed length and subscribe form."""
+
+    feed_entries: int = 20
+    subscribe_form_action: str = ""
+
+
+@dataclass(frozen=True)
+class PreviewOptions:
+    """The [preview] table: the editor that opens a finding's file."""
+
+    editor: str = ""
+
+
+@dataclass(frozen=True)
 class PushOptions:
     """The [push] table: where self-hosted and regional platforms answer (credentials stay in the environment)."""
 
@@ -114,8 +133,12 @@ class Settings:
     text: TextOptions = field(default_factory=TextOptions)
     links: LinkOptions = field(default_factory=LinkOptions)
     images: ImageOptions = field(default_factory=ImageOptions)
+    archive: ArchiveOptions = field(default_factory=ArchiveOptions)
+    preview: PreviewOptions = field(default_factory=PreviewOptions)
     push: PushOptions = field(default_factory=PushOptions)
     check: CheckOptions = field(default_factory=CheckOptions)
+    # [strings]: (language or "" for all, English msgid, the publication's wording: one form, or one per plural)
+    strings: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
     warnings: tuple[Problem, ...] = ()
 
     @property
@@ -140,10 +163,14 @@ _TABLES: dict[str, type] = {
     "text": TextOptions,
     "links": LinkOptions,
     "images": ImageOptions,
+    "archive": ArchiveOptions,
+    "preview": PreviewOptions,
     "push": PushOptions,
     "check": CheckOptions,
+    "strings": tuple,
 }
-_CHOICES = {("text", "links"): ("references", "inline"), ("text", "emphasis"): ("plain", "markers")}
+_CHOICES = {("text", "links"): ("references", "inline"), ("text", "emphasis"): ("plain", "markers"),
+            ("publication", "dir"): ("ltr", "rtl")}
 
 
 def find_root(start: Path) -> Path:
@@ -177,12 +204,21 @@ def load_settings(root: Path) -> Settings:
             found.error(f"`{table}` must be a table: write [{table}] on its own line", path,
                         key_line(text, "", table))
             continue
-        build = _check_table if table == "check" else _build_table
+        build = {"check": _check_table, "strings": _strings_table}.get(table, _build_table)
         values[table] = build(table, value, text, path, found)
     if "publication" not in data:
         found.error("missing [publication] table with at least `name = \"…\"`", path)
     found.raise_if_errors()
-    return Settings(root=root.resolve(), warnings=tuple(found.warnings), **values)
+    settings = Settings(root=root.resolve(), **values)
+    translator(settings, settings.publication.language, found, (path, key_line(text, "publication", "language")))
+    found.raise_if_errors()
+    return replace(settings, warnings=tuple(found.warnings))
+
+
+def _strings_table(table: str, value: dict[str, Any], text: str, path: Path, found: Collector) -> Any:
+    """Validate [strings]: the theme's English strings with the publication's wording (see newsletter.i18n)."""
+    del table
+    return strings_table(value, text, path, found)
 
 
 def _build_table(table: str, value: dict[str, Any], text: str, path: Path, found: Collector) -> Any:
@@ -215,6 +251,9 @@ def _build_table(table: str, value: dict[str, Any], text: str, path: Path, found
     if table == "text" and isinstance(kwargs.get("width"), int) and not 20 <= kwargs["width"] <= 78:
         found.error("`width` must be between 20 and 78 columns", path, key_line(text, "text", "width"))
         kwargs.pop("width")
+    if table == "archive" and isinstance(kwargs.get("feed_entries"), int) and not 1 <= kwargs["feed_entries"] <= 1000:
+        found.error("`feed_entries` must be between 1 and 1000", path, key_line(text, "archive", "feed_entries"))
+        kwargs.pop("feed_entries")
     try:
         return cls(**kwargs)
     except TypeError as exc:  # pragma: no cover - guarded by the checks above
@@ -247,7 +286,7 @@ def _check_table(table: str, value: dict[str, Any], text: str, path: Path, found
 
 
 _URLS = {("publication", k) for k in ("url", "subscribe_url", "unsubscribe_url", "preferences_url")} | {
-    ("images", "base_url")}
+    ("images", "base_url"), ("archive", "subscribe_form_action")}
 _ADDRESSES = {("publication", k) for k in ("from_email", "reply_to", "unsubscribe_mailto")}
 # One address: a local part without spaces, quotes or brackets, and a dotted domain (the email package's
 # parser would do, but costs 25 ms to import on every command).
@@ -258,6 +297,8 @@ def _value_problem(table: str, key: str, value: Any) -> str:
     """Return what is wrong with a URL or email address value, or ''."""
     if not isinstance(value, str) or not value:
         return ""
+    if table == "publication" and (problem := setting_problem(key, value)):
+        return problem
     if (table, key) in _URLS and (not value.startswith(("https://", "http://")) or any(
             c.isspace() or c in "\"<>" for c in value)):
         return "must be a web address starting with https:// (no spaces or quotes)"

@@ -16,6 +16,7 @@ from newsletter import limits, markdown
 from newsletter.config import Settings
 from newsletter.errors import Collector, ContentError, NewsletterError, UsageError
 from newsletter.files import did_you_mean, key_line, parse_toml, read_text, special_kind, string_line, table_line
+from newsletter.i18n import apply_language, setting_problem
 from newsletter.images import prepare_image
 from newsletter.links import add_utm, tag_links, utm_defaults
 from newsletter.logos import resolve_logo
@@ -25,8 +26,8 @@ from newsletter.strays import name_stray
 
 ISSUE_FILE = "issue.toml"
 ISSUE_KEYS = {"subject": str, "preheader": str, "date": dt.date, "number": int, "intro": str, "stories": list,
-              "status": str}
-STORY_KEYS = {"title", "byline", "image", "image_alt", "image_caption", "image_credit", "link", "kind"}
+              "status": str, "language": str, "dir": str}
+STORY_KEYS = {"title", "byline", "image", "image_alt", "image_caption", "image_credit", "link", "kind", "lang", "dir"}
 IMAGE_TYPES = {".png", ".jpg", ".jpeg", ".gif", ".webp"}
 STORY_SUFFIXES = {".md", ".txt"}
 _CHECK_COMMENT = re.compile(r"\s*<!--\s*check:.*-->\s*")  # a .txt line only `newsletter check` reads
@@ -141,6 +142,7 @@ def apply_meta(issue: Issue, meta: dict[str, Any], text: str, path: Path, found:
         found.error(f"`status = {status!r}` is not a status; use one of {', '.join(map(repr, STATUSES))} "
                     "(draft: being written; ready: may be exported and archived; sent: went out)", path,
                     key_line(text, "", "status"))
+    apply_language(issue, meta, text, path, found)
     intro = meta.get("intro")
     if isinstance(intro, str) and intro.strip():
         intro = limits.readable(intro, path, string_line(text, "intro"), found)
@@ -254,7 +256,8 @@ def _load_md(path: Path, text: str, found: Collector) -> Story:
     source = "\n".join(body_lines)
     kind = values.get("kind", "story")
     story = Story(path=path, title=title, kind=kind, byline=values.get("byline", ""),
-                  link=values.get("link", ""), source=source, body_line=body_line)
+                  link=values.get("link", ""), source=source, body_line=body_line, lang=values.get("lang", ""),
+                  dir=values.get("dir", ""))
     story.tokens = markdown.parse_written(source, path, body_line, "the story")
     if values.get("image"):
         story.image = Image(src=values["image"], alt=values.get("image_alt", ""), line=values.get("_image_line"),
@@ -308,6 +311,9 @@ def _front_matter(path: Path, front: str, found: Collector) -> dict[str, Any]:
         text = str(value).strip()
         if key == "kind" and text not in KINDS:
             found.error(f"`kind: {text}` is not a story kind; use one of {', '.join(KINDS)}", path, line)
+            continue
+        if problem := setting_problem(key, text):
+            found.error(f"`{key}: {text}` {problem}", path, line)
             continue
         if key == "link" and not _web_link(text):
             found.error(f"`link: {text}` must be a full web address starting with https:// (the story's page)",

@@ -55,8 +55,9 @@ def fix_issue(settings: Settings, folder: Path) -> tuple[list[Change], list[str]
     """Fix the story files of one issue folder; return the changes made and the files left alone, with why."""
     from newsletter.checks.loading import load_for_check
 
-    _, _, files = load_for_check(settings, folder)
-    return fix_files([path for path in files if path.is_file()], lambda path: settings.publication.language)
+    issue, _, files = load_for_check(settings, folder)
+    by_path = {story.path: issue.story_lang(story) for story in issue.stories}  # a story's `lang`, else the issue's
+    return fix_files([path for path in files if path.is_file()], lambda path: by_path.get(path, issue.lang))
 
 
 def fix_files(paths: list[Path], language_of: Callable[[Path], str]) -> tuple[list[Change], list[str]]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from newsletter.checks import Finding, _from_problem, _plural, _superseded, check_rendered
+from newsletter.checks import Finding, check_rendered, plural
 from newsletter.checks.report import finding_lines
 from newsletter.errors import NewsletterError, Problem
 
@@ -75,10 +75,9 @@ def gate(rendered: Rendered) -> Verdict:
 
     The loader's warnings are findings too (as `check` reports them), unless a rule reports the same in detail.
     """
-    findings = check_rendered(rendered)
-    loader = [_from_problem(p) for p in rendered.warnings if not _superseded(p, findings)]
+    findings = check_rendered(rendered, loader=rendered.warnings)
     issue = rendered.issue
-    return Verdict(rendered.slug, issue.status, tuple(dict.fromkeys([*findings, *loader])), issue.path / "issue.toml")
+    return Verdict(rendered.slug, issue.status, tuple(dict.fromkeys(findings)), issue.path / "issue.toml")
 
 
 def admit(rendered: Sequence[Rendered], action: str, *, force: bool = False, drafts: bool = False) -> list[Verdict]:
@@ -100,7 +99,7 @@ def refusal_lines(verdicts: Sequence[Verdict], action: str, root: Path | None, d
     lines: list[str] = []
     for verdict in verdicts:
         if verdict.blocked:
-            count = _plural(len(verdict.errors), "error")
+            count = plural(len(verdict.errors), "error")
             lines.append(f"{verdict.slug}: {count}, so {action} stops here (`newsletter check {verdict.slug}` "
                          "shows the same):")
             for finding in verdict.errors:
@@ -120,7 +119,7 @@ def passed_lines(verdicts: Sequence[Verdict], action: str, root: Path | None, *,
     lines: list[str] = []
     for verdict in verdicts:
         if forced and verdict.blocked:
-            lines.append(f"--force: {done} {verdict.slug} despite {_plural(len(verdict.errors), 'error')}:")
+            lines.append(f"--force: {done} {verdict.slug} despite {plural(len(verdict.errors), 'error')}:")
             for finding in verdict.errors:
                 lines.extend(finding_lines(finding, root))
         if forced and verdict.draft and not drafts:
@@ -128,7 +127,7 @@ def passed_lines(verdicts: Sequence[Verdict], action: str, root: Path | None, *,
         if verdict.status == "sent" and action != "send-test":
             lines.append(f"note: {verdict.slug} is marked sent (status = \"sent\"); make sure it is not sent twice")
         if verdict.warnings:
-            lines.append(f"{verdict.slug}: {_plural(len(verdict.warnings), 'warning')}, not blocking "
+            lines.append(f"{verdict.slug}: {plural(len(verdict.warnings), 'warning')}, not blocking "
                          f"(`newsletter check {verdict.slug}` lists them)")
     return lines
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from newsletter.errors import Problem
+from newsletter.i18n import direction, normalise, plain_date
 
 if TYPE_CHECKING:
     from markdown_it.token import Token
@@ -16,11 +18,13 @@ if TYPE_CHECKING:
 
 KINDS = ("lead", "story", "brief", "quote", "sponsor", "digest")
 STATUSES = ("draft", "ready", "sent")  # issue.toml `status`; an issue without it is ready
+# Han ideographs and kana: scripts written without spaces between words.
+_UNSPACED = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]")
 
 
 def long_date(value: dt.date) -> str:
-    """Format a date as '23 March 2024', as the masthead and the text version show it."""
-    return f"{value.day} {value:%B %Y}"
+    """Format a date as '23 March 2024', as plain `en` shows it (other languages: i18n.Translator.date)."""
+    return plain_date(value)
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,8 @@ class Story:
     source: str = ""
     body_line: int = 1
     images: list[Image] = field(default_factory=list)
+    lang: str = ""  # front matter `lang`: the story's language when it is not the issue's
+    dir: str = ""  # front matter `dir`: "ltr" or "rtl" when the language alone does not say
 
     @property
     def file(self) -> str:
@@ -65,8 +71,12 @@ class Story:
 
     @property
     def words(self) -> int:
-        """Return the number of words in the body."""
-        return len(self.source.split())
+        """Return the body's length in words; three characters of a script without spaces (Chinese, Japanese)
+        take a word's width, and count as one."""
+        if self.source.isascii():
+            return len(self.source.split())
+        wide = len(_UNSPACED.findall(self.source))
+        return len(_UNSPACED.sub(" ", self.source).split()) + round(wide / 3)
 
 
 @dataclass
@@ -87,6 +97,30 @@ class Issue:
     warnings: list[Problem] = field(default_factory=list)
     logo: Image | None = None  # [theme] logo, processed when local
     logo_dark: Image | None = None  # [theme] logo_dark, shown instead in dark mode
+    language: str = ""  # issue.toml `language`, when it overrides the publication's
+    direction: str = ""  # issue.toml `dir`
+
+    @property
+    def lang(self) -> str:
+        """Return the issue's language tag: issue.toml's, else the publication's, else en."""
+        return normalise(self.language or self.settings.publication.language or "en")
+
+    @property
+    def dir(self) -> str:
+        """Return the issue's text direction: issue.toml's `dir`, else its language's (or [publication] dir)."""
+        if self.direction:
+            return self.direction
+        if self.language or not self.settings.publication.dir:
+            return direction(self.lang)
+        return self.settings.publication.dir
+
+    def story_lang(self, story: Story) -> str:
+        """Return the language a story is written in: its own `lang`, else the issue's."""
+        return normalise(story.lang) if story.lang else self.lang
+
+    def story_dir(self, story: Story) -> str:
+        """Return a story's text direction: its `dir`, else its `lang`'s, else the issue's."""
+        return story.dir or (direction(story.lang) if story.lang else self.dir)
 
     @property
     def slug(self) -> str:

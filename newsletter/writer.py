@@ -246,9 +246,12 @@ def write_cache_entry(entry: Path, files: dict[str, bytes]) -> bool:
     return True
 
 
-def replace_file(path: Path, data: bytes) -> None:
-    """Replace one of the user's files atomically (a temporary file beside it, then rename), keeping its mode."""
-    mode = path.stat().st_mode & 0o7777 if path.exists() else None
+def replace_file(path: Path, data: bytes, new_mode: int | None = None) -> None:
+    """Replace one of the user's files atomically (a temporary file beside it, then rename), keeping its mode.
+
+    A file that does not exist yet gets `new_mode` (default: private to the user, as mkstemp makes it).
+    """
+    mode = path.stat().st_mode & 0o7777 if path.exists() else new_mode
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(handle, "wb") as out:
@@ -272,3 +275,36 @@ def write_cache_file(path: Path, data: bytes) -> bool:
     except OSError:
         return False
     return True
+
+
+def update_files(target: Path, files: dict[str, bytes], copies: dict[str, Path] | None = None,
+                 remove: tuple[str, ...] | list[str] = ()) -> None:
+    """Write, copy and remove single files inside an existing output folder, each file replaced atomically.
+
+    For output updated a little at a time (the web archive): each file is written beside its final name and
+    renamed over it (replace_file), so a reader never sees half a file and a failure leaves that file as it
+    was; new files are readable by a web server. Nothing in `target` but the named files is touched; folders
+    left empty by a removal are removed too.
+    """
+    target.mkdir(parents=True, exist_ok=True)
+    root = target.resolve()
+    jobs: list[tuple[str, bytes | Path]] = [*files.items(), *(copies or {}).items()]
+    for name, content in jobs:
+        path = _place(target, name)
+        try:
+            replace_file(path, content if isinstance(content, bytes) else content.read_bytes(), new_mode=0o644)
+        except OSError as exc:
+            raise NewsletterError(f"cannot write {name}: {exc.strerror or exc}", path) from None
+    for name in remove:
+        path = _place(target, name)
+        try:
+            path.unlink(missing_ok=True)
+        except OSError as exc:
+            raise NewsletterError(f"cannot remove {name}: {exc.strerror or exc}", path) from None
+        folder = path.parent
+        while folder != root and folder.is_relative_to(root):
+            try:
+                folder.rmdir()
+            except OSError:
+                break
+            folder = folder.parent

@@ -52,7 +52,7 @@ def _run(command: list[str], request: dict, cwd: Path | None = None) -> list[dic
 
 
 def node_engine(engine: str, cases: dict[str, str], readers: list[dict]) -> dict[str, list[str] | str]:
-    """Render with Handlebars or Mustache (npm); a string in the answer is the engine's error."""
+    """Render with Handlebars (npm); a string in the answer is the engine's error."""
     request = {"engine": engine, "readers": readers,
                "cases": [{"name": name, "template": template} for name, template in cases.items()]}
     return {r["name"]: r["output"] if not r["error"] else r["error"]
@@ -117,6 +117,19 @@ def python_engine(engine: str, cases: dict[str, str], readers: list[dict]) -> di
                 out[name] = [compiled.render(Context(data)) for data in readers]
         except Exception as exc:  # the engine's own error, whatever its class
             out[name] = f"{type(exc).__name__}: {exc}"
+    return out
+
+
+def mustachio_engine(cases: dict[str, str], readers: list[dict]) -> dict[str, list[str] | str]:
+    """Render with the Mustachio emulation (Postmark); a string in the answer is the engine's error."""
+    from tests.mustachio_engine import MustachioError, render
+
+    out: dict[str, list[str] | str] = {}
+    for name, template in cases.items():
+        try:
+            out[name] = [render(template, data) for data in readers]
+        except MustachioError as exc:
+            out[name] = f"MustachioError: {exc}"
     return out
 
 

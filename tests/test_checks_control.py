@@ -145,6 +145,18 @@ def test_fix_uses_the_language_quotes(language: str, expected: str, publication,
     assert (pub / ISSUE / "04-case.txt").read_text(encoding="utf-8") == f"Titel\n\n{expected}\n"
 
 
+def test_fix_follows_the_issue_and_the_story_language(publication, run) -> None:
+    """An issue's `language` and a story's `lang` choose the quotes, not only the publication's language."""
+    pub = apply(publication(CLEAN), {
+        "ISSUE/issue.toml": lambda t: 'language = "de"\n' + t,
+        "ISSUE/04-case.md": '---\ntitle: Auf Deutsch\n---\nSie sagte "ja" zum Plan.\n',
+        "ISSUE/05-case.md": '---\ntitle: En français\nlang: fr\n---\nElle a dit "oui" au plan.\n',
+    })
+    run("check", "--fix", cwd=pub)
+    assert "Sie sagte „ja“ zum Plan." in (pub / ISSUE / "04-case.md").read_text(encoding="utf-8")
+    assert "Elle a dit «\u202foui\u202f» au plan." in (pub / ISSUE / "05-case.md").read_text(encoding="utf-8")
+
+
 def test_listing_repeated_under_another_heading_is_a_note(publication, run) -> None:
     """An event listed under two headings is a note; the same item twice in one list stays an error."""
     event = "- Sat 14 June: harbour clean-up with the rowing club, meet at the slipway at 10am"

@@ -145,3 +145,13 @@ def test_build_and_check_show_the_status(publication, run):
     assert run("check", SUMMER, cwd=root).stdout.startswith(f"== {SUMMER} (draft): 0 errors")
     manifest = json.loads((root / "dist" / SUMMER / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["status"] == "draft"
+
+
+def test_check_json_carries_the_status(publication, run):
+    import json
+
+    root = publication("check-clean")
+    meta = root / "issues" / SUMMER / "issue.toml"
+    meta.write_text('status = "sent"\n' + meta.read_text(encoding="utf-8"), encoding="utf-8")
+    result = run("check", SUMMER, "--format", "json", cwd=root)
+    assert json.loads(result.stdout)["issues"][0]["status"] == "sent"

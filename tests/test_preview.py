@@ -111,10 +111,17 @@ def test_page_shows_the_issue_in_both_frames_and_updates_without_reload(publicat
         expect(page.locator("#text")).to_contain_text("Blossom at last\n===============")
         expect(page.locator("#frames")).to_be_hidden()
         page.click("#tab-email")
-        page.set_viewport_size({"width": 800, "height": 900})
-        top = page.locator("#desktop-frame").bounding_box()
-        assert page.locator("#phone-frame").bounding_box()["y"] >= top["y"] + top["height"], \
-            "a narrow window puts the phone under the desktop frame instead of off screen"
+        page.set_viewport_size({"width": 1024, "height": 768})
+        page.wait_for_function("() => document.getElementById('phone-frame').getBoundingClientRect().right <= 1024")
+        left = page.locator("#desktop-frame").bounding_box()
+        right = page.locator("#phone-frame").bounding_box()
+        assert right["x"] >= left["x"] + left["width"] and right["x"] + right["width"] <= 1024, \
+            "at 1024 px both views stay side by side, scaled to fit"
+        assert desktop.evaluate(viewport) == 680, "scaled, the email still sees its 680 px"
+        assert min(left["height"], right["height"]) > 0.6 * 768, "the views take the height of the window"
+        page.set_viewport_size({"width": 640, "height": 900})
+        page.wait_for_function("() => document.getElementById('phone-frame').getBoundingClientRect().y > "
+                               "document.getElementById('desktop-frame').getBoundingClientRect().bottom")
         page.uncheck("#show-phone")
         expect(page.locator("#phone")).to_be_hidden()
         expect(page.locator("#desktop")).to_be_visible()
@@ -515,14 +522,16 @@ def test_findings_and_problems_reach_the_page_in_one_shape(publication, monkeypa
     preview.on_change([story])
     problems = preview.state(SLUG)["problems"]
     assert problems and problems[0]["location"] == f"issues/{SLUG}/04-case.md:2"
-    assert set(problems[0]) == set(case[0]) == {"location", "message", "level", "fix"}
+    assert set(problems[0]) == set(case[0]) == {"location", "message", "level", "fix", "path", "line", "story"}
+    assert (case[0]["path"], case[0]["line"], case[0]["story"]) == (f"issues/{SLUG}/04-case.md", 7, 4)
 
     def crash(rendered: object) -> list[object]:
         raise RuntimeError("rule crashed")
 
-    monkeypatch.setattr(checks_module, "check_rendered", crash)
+    monkeypatch.setattr(checks_module, "gate", crash)
     result = run_checks(preview.snapshot(SLUG).rendered, pub)
-    assert result == {"available": False, "note": "check failed: RuntimeError: rule crashed", "findings": []}
+    assert result["available"] is False and result["findings"] == []
+    assert result["note"] == "check failed: RuntimeError: rule crashed"
 
 
 def test_watcher_stops_every_time_even_right_after_starting(publication):

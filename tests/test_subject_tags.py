@@ -134,3 +134,19 @@ def test_archive_index_feed_and_preview_state_show_the_filled_subject(publicatio
     _clean((site / "feed.xml").read_text(encoding="utf-8"))
     state = Preview(load_settings(root), root / "issues" / SUMMER).state(SUMMER)
     assert (state["subject"], state["preheader"]) == (SHOWN, SHOWN_PREHEADER)
+
+
+def test_no_marker_character_reaches_any_hosted_export(publication, run):
+    """Every file of every hosted export: subjects in the platform's syntax, labels (names) filled, no marker."""
+    from newsletter.exporters import TARGETS
+    from tests.export_helpers import AUDIENCE
+
+    root = _personal(publication)  # its newsletter.toml already hosts images under [images] base_url
+    for platform in TARGETS:
+        audience = ["--audience", AUDIENCE[platform]] if platform in AUDIENCE else []
+        result = run("export", SUMMER, "--to", platform, *audience, cwd=root)
+        assert result.exit_code == 0, (platform, result.output)
+        for path in (root / "dist" / SUMMER / "export" / platform).rglob("*"):
+            if path.is_file() and path.suffix in {".json", ".txt", ".html", ".eml", ".mbox"}:
+                text = path.read_text(encoding="utf-8")
+                assert OPEN not in text and CLOSE not in text, (platform, path.name)

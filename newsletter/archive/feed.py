@@ -1,24 +1,16 @@
-"""The archive's index page (a theme template) and its Atom feed (feedgen)."""
+"""The archive's Atom feed (feedgen), sitemap.xml and robots.txt."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from xml.sax.saxutils import escape
 
 from newsletter.config import Settings
-from newsletter.render.templates import render_template, theme_dirs
 
 FEED_NAME = "feed.xml"
-
-
-def index_page(settings: Settings, entries: list[dict[str, Any]], feed: bool) -> str:
-    """Render index.html: every issue newest first with its subject, date and preheader."""
-    issues = [
-        {**entry, "date": dt.date.fromisoformat(entry["date"]) if entry.get("date") else None}
-        for entry in newest_first(entries)
-    ]
-    values = {"publication": settings.publication, "theme": settings.theme, "issues": issues, "feed": feed}
-    return render_template(theme_dirs(settings.root), "archive/index.html", values)
+SITEMAP_NAME = "sitemap.xml"
+ROBOTS_NAME = "robots.txt"
 
 
 def newest_first(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -26,23 +18,24 @@ def newest_first(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(entries, key=lambda e: (e.get("date") or e["published"][:10], e["slug"]), reverse=True)
 
 
-def atom_feed(settings: Settings, entries: list[dict[str, Any]]) -> bytes:
-    """Return the Atom feed: one entry per issue with its full content and absolute links."""
+def atom_feed(settings: Settings, entries: list[dict[str, Any]], contents: dict[str, str]) -> bytes:
+    """Return the Atom feed of the given entries (newest first), each with its full content and absolute links."""
     from feedgen.feed import FeedGenerator
 
     pub = settings.publication
     base = pub.url.rstrip("/")
-    ordered = newest_first(entries)
     generator = FeedGenerator()
     generator.id(f"{base}/")
     generator.title(pub.name)
+    if pub.description:
+        generator.subtitle(pub.description)
     generator.author({"name": pub.from_name or pub.name, **({"email": pub.from_email} if pub.from_email else {})})
     generator.link(href=f"{base}/", rel="alternate")
     generator.link(href=f"{base}/{FEED_NAME}", rel="self")
     generator.language(pub.language)
     generator.generator("newsletter")
-    generator.updated(max((_when(e["updated"]) for e in ordered), default=_when("1970-01-01T00:00:00+00:00")))
-    for entry in ordered:
+    generator.updated(max((_when(e["updated"]) for e in entries), default=_when("1970-01-01T00:00:00+00:00")))
+    for entry in entries:
         item = generator.add_entry(order="append")
         item.id(settings.web_url(entry["slug"]))
         item.title(entry["subject"])
@@ -51,8 +44,30 @@ def atom_feed(settings: Settings, entries: list[dict[str, Any]]) -> bytes:
         item.updated(_when(entry["updated"]))
         if entry.get("preheader"):
             item.summary(entry["preheader"])
-        item.content(entry["content"], type="html")
+        item.content(contents[entry["slug"]], type="html")
     return generator.atom_str(pretty=True)
+
+
+def sitemap(settings: Settings, entries: list[dict[str, Any]], pages: list[str]) -> bytes:
+    """Return sitemap.xml: the front pages and every issue page with the day it last changed."""
+    base = settings.publication.url.rstrip("/")
+    newest = max((e["updated"][:10] for e in entries), default="")
+    rows = [(f"{base}/{path.removesuffix('index.html')}", newest) for path in pages]
+    rows += [(settings.web_url(e["slug"]), e["updated"][:10]) for e in entries]
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>',
+             '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
+    for url, day in rows:
+        lines.append(f"<url><loc>{escape(url)}</loc>" + (f"<lastmod>{day}</lastmod>" if day else "") + "</url>")
+    lines.append("</urlset>")
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def robots(settings: Settings, private: bool) -> bytes:
+    """Return robots.txt: everything may be indexed (a private look with --drafts: nothing), and the sitemap."""
+    lines = ["User-agent: *", "Disallow: /" if private else "Allow: /"]
+    if settings.publication.url and not private:
+        lines += ["", f"Sitemap: {settings.publication.url.rstrip('/')}/{SITEMAP_NAME}"]
+    return ("\n".join(lines) + "\n").encode("utf-8")
 
 
 def _when(value: str) -> dt.datetime:

@@ -7,9 +7,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from newsletter import mergetags
+from newsletter.archive.head import SiteInfo, head_values, issue_language
+from newsletter.archive.pager import PAGER_END, PAGER_START
+from newsletter.build import preview_filler
+from newsletter.i18n import Translator, normalise, translator
 from newsletter.model import Rendered
 from newsletter.render.templates import render_template, theme_dirs
 
@@ -19,57 +23,120 @@ _SEPARATOR_AFTER = re.compile(r"^\s*[·•|]\s*")
 
 
 def web_filler(rendered: Rendered) -> Callable[[str, str], str]:
-    """Return the merge-tag values for a public page: no subscriber, plain public links."""
+    """Return the merge-tag values for a public page: the preview values, without a subscriber's own links."""
+    shared = preview_filler(rendered)
     pub = rendered.issue.settings.publication
     public = pub.subscribe_url or pub.url or "../index.html"
-    values = {
+    own = {
         "web_url": rendered.issue.web_url or "index.html",
         "unsubscribe_url": pub.unsubscribe_url or public,
         "preferences_url": pub.preferences_url or pub.unsubscribe_url or public,
         "email": "",
-        "postal_address": pub.postal_address,
     }
 
     def value(name: str, fallback: str) -> str:
-        return (fallback or "reader") if name == "first_name" else values[name]
+        return own[name] if name in own else shared(name, fallback)
 
     return value
 
 
-def web_page(rendered: Rendered, feed: bool) -> str:
-    """Return the issue's web page: the email without preheader, view-in-browser and subscriber links."""
+def public_text(rendered: Rendered, text: str) -> str:
+    """Return a subject or preheader as a reader of the public archive sees it (merge tags filled)."""
+    return mergetags.fill(text, web_filler(rendered))
+
+
+def lead_image(rendered: Rendered) -> dict[str, Any] | None:
+    """Return the lead story's image as the site serves it (for the front page and sharing cards), or None."""
+    stories = rendered.issue.stories
+    lead = next((s for s in stories if s.kind == "lead"), stories[0] if stories else None)
+    image = lead.image if lead is not None else None
+    if image is None:
+        return None
+    if not image.is_local:
+        return {"src": image.src, "alt": image.alt, "width": None, "height": None}
+    name = Path(image.src).name
+    if name not in rendered.images:
+        return None
+    return {"src": f"{rendered.slug}/images/{name}", "alt": image.alt, "width": image.width, "height": image.height}
+
+
+def web_page(rendered: Rendered, site: SiteInfo) -> str:
+    """Return the issue's web page: the email without preheader and subscriber links, as a page of the site.
+
+    The page gets the subject as its one <h1>, a <main>, the archive's head tags and an empty pager
+    (filled by set_pager() once the neighbours are known).
+    """
     import lxml.html
 
     issue = rendered.issue
     settings = issue.settings
     doc = lxml.html.document_fromstring(rendered.html)
+    lang, direction = issue_language(issue)
+    doc.set("lang", lang)
+    doc.set("dir", direction)
     body = doc.body
     for hidden in body.find_class("nl-preheader"):
         hidden.drop_tree()  # the preheader and its spacer
     for anchor in list(doc.iter("a")):
-        href = anchor.get("href") or ""
-        if _has_tag(href, "web_url"):
+        if _has_tag(anchor.get("href") or "", "web_url"):
             _drop_link(anchor)
-    _replace_personal(doc, settings.publication.subscribe_url, settings.publication.name)
+    values = _values(rendered, site)
+    _replace_personal(doc, settings.publication.subscribe_url, settings.publication.name, values["i18n"])
     _localise_images(doc, rendered)
+    for heading in body.iter("h1"):
+        heading.tag = "h2"  # the subject is the page's one <h1>
+    subject = public_text(rendered, issue.subject)
+    main = lxml.html.Element("main", id="main")
+    main.text, body.text = body.text, None
+    for child in list(body):
+        main.append(child)
+    _add_title(main, subject)
     dirs = theme_dirs(settings.root)
-    nav = render_template(dirs, "archive/nav.html", _values(rendered, feed))
-    body.insert(0, lxml.html.fragment_fromstring(nav))
+    body.append(lxml.html.fragment_fromstring(render_template(dirs, "archive/nav.html", values)))
+    body.append(main)
+    body.append(lxml.html.etree.Comment(PAGER_START[4:-3]))
+    body.append(lxml.html.etree.Comment(PAGER_END[4:-3]))
     head = doc.head
-    for extra in _head_links(rendered, feed):
-        head.append(lxml.html.fragment_fromstring(extra))
+    title = head.find("title")
+    if title is None:
+        title = lxml.html.Element("title")
+        head.insert(0, title)
+    title.text = subject
+    meta = head_values(settings, site, title=subject, description=public_text(rendered, issue.preheader),
+                       path=f"{rendered.slug}/", base="../", kind="article", image=lead_image(rendered),
+                       published=issue.date.isoformat() if issue.date else "")
+    for tag in lxml.html.fragments_fromstring(render_template(dirs, "archive/head.html", {"meta": meta})):
+        if not isinstance(tag, str):
+            head.append(tag)
     style = lxml.html.Element("style")
-    style.text = render_template(dirs, "archive/web.css", _values(rendered, feed))
+    style.text = render_template(dirs, "archive/web.css", values)
     head.append(style)
     html = lxml.html.tostring(doc, encoding="unicode", doctype="<!doctype html>")
     return mergetags.fill(mergetags.restore(html), web_filler(rendered), html=True)
 
 
-def _values(rendered: Rendered, feed: bool) -> dict[str, Any]:
-    """Return what the archive templates see."""
-    settings = rendered.issue.settings
-    return {"publication": settings.publication, "theme": settings.theme, "feed": feed,
-            "issue": {"subject": rendered.issue.subject, "slug": rendered.slug}}
+def _add_title(main: Any, subject: str) -> None:
+    """Put the subject under the masthead's issue line as the page's <h1> (at the top without a masthead)."""
+    import lxml.html
+
+    heading = lxml.html.Element("h1", {"class": "nl-web-title"})
+    heading.text = subject
+    line = next(iter(main.find_class("nl-issue")), None)
+    if line is not None:
+        line.addnext(heading)
+        heading.tail, line.tail = line.tail, None
+    else:
+        heading.tail, main.text = main.text, None
+        main.insert(0, heading)
+
+
+def _values(rendered: Rendered, site: SiteInfo) -> dict[str, Any]:
+    """Return what the archive's page templates see."""
+    issue = rendered.issue
+    settings = issue.settings
+    return {"publication": settings.publication, "theme": settings.theme, "feed": site.feed, "base": "../",
+            "issue": {"subject": public_text(rendered, issue.subject), "slug": rendered.slug},
+            "lang": issue.lang, "dir": issue.dir, "i18n": translator(settings, issue.lang)}
 
 
 def _has_tag(text: str, name: str) -> bool:
@@ -93,7 +160,7 @@ def _drop_link(anchor: Any) -> None:
     anchor.drop_tree()
 
 
-def _replace_personal(doc: Any, subscribe_url: str, name: str) -> None:
+def _replace_personal(doc: Any, subscribe_url: str, name: str, words: Translator) -> None:
     """Turn paragraphs addressed to one subscriber (unsubscribe, preferences, email) into a Subscribe link."""
     import lxml.html
 
@@ -106,11 +173,12 @@ def _replace_personal(doc: Any, subscribe_url: str, name: str) -> None:
             style = next((a.get("style") for a in paragraph.iter("a") if a.get("style")), None)
             for child in list(paragraph):
                 paragraph.remove(child)
-            paragraph.text = f"Read {name} in your inbox: "
+            # Translators: on an issue's web page, where the email's footer addressed one subscriber.
+            paragraph.text = words.gettext("Read %(name)s in your inbox:", name=name) + " "
             link = lxml.html.Element("a", href=subscribe_url)
             if style:
                 link.set("style", style)
-            link.text = "Subscribe"
+            link.text = words.gettext("Subscribe")
             paragraph.append(link)
             linked = True
         else:
@@ -126,20 +194,6 @@ def _localise_images(doc: Any, rendered: Rendered) -> None:
             img.set("src", f"images/{name}")
 
 
-def _head_links(rendered: Rendered, feed: bool) -> list[str]:
-    """Return the <link> and <meta> tags a web page adds to the email's head."""
-    issue = rendered.issue
-    extra = []
-    if issue.preheader:
-        extra.append(f'<meta name="description" content="{escape(issue.preheader)}">')
-    if issue.web_url:
-        extra.append(f'<link rel="canonical" href="{escape(issue.web_url)}">')
-    if feed:
-        extra.append(f'<link rel="alternate" type="application/atom+xml" '
-                     f'title="{escape(issue.settings.publication.name)}" href="../feed.xml">')
-    return extra
-
-
 def feed_entry(rendered: Rendered) -> str:
     """Return the issue as plain semantic HTML with absolute URLs, for the Atom feed's content."""
     import lxml.html
@@ -147,8 +201,12 @@ def feed_entry(rendered: Rendered) -> str:
     issue = rendered.issue
     settings = issue.settings
     stories = [{"title": s.title, "link": s.link, "byline": s.byline, "html": Markup(s.html),
-                "image": s.image if s.image is not None and s.image.width else None} for s in issue.stories]
-    values = {"issue": {"intro": Markup(issue.intro_html)}, "stories": stories, "publication": settings.publication}
+                "image": s.image if s.image is not None and s.image.width else None,
+                "lang": issue.story_lang(s) if issue.story_lang(s) != issue.lang else "", "dir": issue.story_dir(s)}
+               for s in issue.stories]
+    other = issue.lang != normalise(settings.publication.language or "en")  # the feed's language is the publication's
+    values = {"issue": {"intro": Markup(issue.intro_html), "lang": issue.lang if other else "", "dir": issue.dir},
+              "stories": stories, "publication": settings.publication, "i18n": translator(settings, issue.lang)}
     html = render_template(theme_dirs(settings.root), "archive/entry.html", values)
     html = mergetags.fill(html, web_filler(rendered), html=True)
     fragment = lxml.html.fragment_fromstring(html, create_parent="div")

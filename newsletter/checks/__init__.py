@@ -89,6 +89,7 @@ class IssueReport:
     findings: list[Finding] = field(default_factory=list)
     stories: list[StoryStats] = field(default_factory=list)
     html_bytes: int | None = None
+    status: str = "ready"  # issue.toml's `status`: draft, ready or sent
 
     @property
     def words(self) -> int:
@@ -130,9 +131,7 @@ def run_checks(settings: Settings, folder: Path, *, links: bool = False, link_ti
     refused = any(p.level == "error" for p in problems)  # build refuses it too, so there is no size to measure
     ctx = Context(settings, issue, None if refused else render_for_check(issue), files,
                   online=links, link_timeout=link_timeout)
-    findings = _run_rules(ctx)
-    findings += [_from_problem(p) for p in problems if not _superseded(p, findings)]
-    return _report(ctx, _controlled(ctx, findings))
+    return _report(ctx, _controlled(ctx, _with_loader(_run_rules(ctx), problems)))
 
 
 def run_all(settings: Settings, folders: list[Path], *, links: bool = False, link_timeout: float = 10.0,
@@ -151,13 +150,17 @@ def check_issue(settings: Settings, folder: Path) -> list[Finding]:
     return run_checks(settings, folder).findings
 
 
-def check_rendered(rendered: Rendered) -> list[Finding]:
-    """Return the rules' findings for an issue build has already rendered (loader warnings left out)."""
+def check_rendered(rendered: Rendered, loader: Iterable[Problem] = ()) -> list[Finding]:
+    """Return the rules' findings for an issue build has already rendered, plus `loader` problems as findings.
+
+    Build leaves the loader's warnings out (it prints them itself); the send-day gate passes them in, so its
+    verdict is the one `newsletter check` gives, `[check]` levels and ignore comments applied to all.
+    """
     from newsletter.checks.context import Context
 
     issue = rendered.issue
     ctx = Context(issue.settings, issue, rendered, [story.path for story in issue.stories])
-    return _report(ctx, _controlled(ctx, _run_rules(ctx))).findings
+    return _report(ctx, _controlled(ctx, _with_loader(_run_rules(ctx), loader))).findings
 
 
 def prepare(settings: Settings) -> None:
@@ -174,7 +177,7 @@ def summarise(findings: Iterable[Finding], root: Path | None = None, limit: int 
     if not shown:
         return []
     found = Counter(f.level for f in shown)
-    head = ", ".join(_plural(found[level], level) for level in ("error", "warning") if found[level])
+    head = ", ".join(plural(found[level], level) for level in ("error", "warning") if found[level])
     lines = [f"check: {head} (run `newsletter check` for the fixes)"]
     for finding in shown[:limit]:
         lines.append(f"  {finding.where(root)}: {finding.level}: {finding.message} [{finding.rule}]")
@@ -189,7 +192,7 @@ def exit_code(reports: Iterable[IssueReport], strict: bool = False) -> int:
     return 1 if any(f.level in failing for r in reports for f in r.findings) else 0
 
 
-def _plural(count: int, word: str) -> str:
+def plural(count: int, word: str) -> str:
     """Return `1 error` or `2 errors`."""
     return f"{count} {word}{'' if count == 1 else 's'}"
 
@@ -218,6 +221,11 @@ def _with_column(ctx: Context, finding: Finding) -> Finding:
         return finding
     text = lines[finding.line - 1]
     return replace(finding, column=len(text) - len(text.lstrip()) + 1)
+
+
+def _with_loader(findings: list[Finding], problems: Iterable[Problem]) -> list[Finding]:
+    """Return the findings and the loader's problems as findings, leaving out those a rule reports in detail."""
+    return findings + [_from_problem(p) for p in problems if not _superseded(p, findings)]
 
 
 def _from_problem(problem: Problem) -> Finding:
@@ -255,4 +263,4 @@ def _report(ctx: Context, findings: list[Finding]) -> IssueReport:
         shown = math.ceil(minutes - 1e-9) if words else 0
         stories.append(StoryStats(story.file, story.title, words, shown, sizes.get(story.file), minutes))
     html_bytes = ctx.html_bytes()
-    return IssueReport(ctx.issue.slug, ctx.issue.path, findings, stories, html_bytes)
+    return IssueReport(ctx.issue.slug, ctx.issue.path, findings, stories, html_bytes, ctx.issue.status)

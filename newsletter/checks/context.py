@@ -158,9 +158,9 @@ class Context:
         return self._blocks[story.path]
 
     def language(self, story: Story | None = None) -> str:
-        """Return the language a story (or, without one, the intro) is written in."""
-        del story  # per-story `lang` and per-issue `language` will be read here
-        return self.settings.publication.language or "en"
+        """Return the language a story (or, without one, the intro) is written in: its front matter `lang`, else
+        the issue's `language`, else the publication's."""
+        return self.issue.story_lang(story) if story is not None else self.issue.lang
 
     def intro_blocks(self) -> list[Block]:
         """Return the issue intro's blocks at their lines and columns in issue.toml."""

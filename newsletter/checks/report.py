@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from newsletter.checks import LEVELS, Finding, IssueReport
-from newsletter.content import peek
+from newsletter.model import STATUSES
 
 SHOWN_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 JSON_VERSION = 1
@@ -61,10 +61,12 @@ JSON_SCHEMA: dict[str, Any] = {
         },
         "issue": {
             "type": "object",
-            "required": ["slug", "path", "counts", "words", "reading_minutes", "html_bytes", "stories", "findings"],
+            "required": ["slug", "path", "status", "counts", "words", "reading_minutes", "html_bytes", "stories",
+                         "findings"],
             "additionalProperties": False,
             "properties": {
                 "slug": {"type": "string"},
+                "status": {"enum": list(STATUSES)},
                 "path": {"type": "string"},
                 "counts": {"$ref": "#/$defs/counts"},
                 "words": {"type": "integer", "minimum": 0},
@@ -87,6 +89,7 @@ def to_json(reports: list[IssueReport], root: Path) -> str:
         total.update(counts)
         issues.append({
             "slug": report.slug,
+            "status": report.status,
             "path": _relative(report.path, root),
             "counts": counts,
             "words": report.words,
@@ -105,7 +108,7 @@ def to_text(reports: list[IssueReport], root: Path) -> str:
     """Return the reports for reading: per issue, findings grouped by file, then reading times and a count."""
     out: list[str] = []
     for report in reports:
-        out.append(f"== {report.slug} ({peek(report.path, 'status') or 'ready'}): {_counts(report.counts())}")
+        out.append(f"== {report.slug} ({report.status}): {_counts(report.counts())}")
         current: Path | str | None = ""
         for finding in report.findings:
             if finding.path != current:  # a blank line between files

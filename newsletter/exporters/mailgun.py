@@ -8,6 +8,7 @@ from dataclasses import replace
 from email.headerregistry import Address
 
 from newsletter import mergetags
+from newsletter.build import preview_text
 from newsletter.errors import UsageError
 from newsletter.exporters.common import (
     Bundle,
@@ -50,7 +51,8 @@ def template_fields(rendered: Rendered, options: Options, notes: list[str] | Non
     headers = {"From": str(Address(name, addr_spec=address)), "Subject": mail.subject}
     if rendered.issue.settings.publication.reply_to:
         headers["Reply-To"] = rendered.issue.settings.publication.reply_to
-    return {"name": template_name(rendered.slug), "description": rendered.issue.subject[:200],
+    description = preview_text(rendered.issue, rendered.issue.subject)[:200]  # a label: no marker characters
+    return {"name": template_name(rendered.slug), "description": description,
             "template": mail.html, "tag": "newsletter", "comment": "pushed by newsletter",
             "headers": json.dumps(headers, ensure_ascii=False)}
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 
+from newsletter.build import preview_text
 from newsletter.exporters.common import Bundle, Dialect, Options, content, hosted_images, image_copies, to_json
-from newsletter.exporters.syntax import MUSTACHE
+from newsletter.exporters.syntax import MUSTACHIO
 from newsletter.model import Rendered
 
 DIALECT = Dialect(
     platform="Postmark",
-    syntax=MUSTACHE,
+    syntax=MUSTACHIO,
     tags={"unsubscribe_url": "{{{ pm:unsubscribe }}}", "email": "{{email}}"},
     first_name="{{first_name}}",
     # Mustachio scopes a section to its value: inside {{#first_name}} the name is {{.}} (Postmark's templates FAQ).
@@ -24,7 +25,8 @@ def export(rendered: Rendered, options: Options) -> Bundle:
     """Return the template body and a sample batch message."""
     mail = content(rendered, DIALECT, hosted_images(rendered, rendered.html, options))
     alias = re.sub(r"[^A-Za-z0-9_.-]", "-", rendered.slug)
-    template = {"Name": rendered.issue.subject[:100], "Alias": alias, "Subject": mail.subject,
+    name = preview_text(rendered.issue, rendered.issue.subject)[:100]  # a label: no marker characters
+    template = {"Name": name, "Alias": alias, "Subject": mail.subject,
                 "HtmlBody": mail.html, "TextBody": mail.text, "TemplateType": "Standard"}
     return Bundle(
         notes=mail.notes,

@@ -67,9 +67,13 @@ def _handlebars_text(token: str) -> str:
     return "\\" + token
 
 
-def _mustache_text(token: str) -> str:
-    """Mustache: switch the delimiters for the one literal `{{`, then switch them back."""
-    return "{{=<% %>=}}" + token + "<%={{ }}=%>"
+def _mustachio_text(token: str) -> str:
+    """Mustachio (Postmark): put an empty comment between two braces, so no `{{…}}` token forms.
+
+    Mustachio has no Set Delimiter tag and no escape; its tokenizer takes every `{{…}}` without braces
+    inside. `{` + `{{!}}` + `{ x }}` holds no such token but the comment, which renders as nothing.
+    """
+    return token + "{{!}}"
 
 
 def _string_output(token: str) -> str:
@@ -101,7 +105,8 @@ def _zwsp(token: str) -> str:
 
 
 HANDLEBARS = Syntax("handlebars", re.compile(r"\{\{"), _char_ref, _handlebars_text)
-MUSTACHE = Syntax("mustache", re.compile(r"\{\{"), _char_ref, _mustache_text)
+# Every brace followed by another: the comment goes between them (runs of three braces included).
+MUSTACHIO = Syntax("mustachio", re.compile(r"\{(?=\{)"), _char_ref, _mustachio_text)
 LIQUID = Syntax("liquid", re.compile(r"\{[{%]"), _char_ref, _string_output)
 DJANGO = Syntax("django", re.compile(r"\{[{%#]"), _char_ref, _django_text)
 PONGO2 = Syntax("pongo2", re.compile(r"\{[{%#]"), _char_ref, _string_output)

@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from newsletter.config import Settings
-from newsletter.preview.server import PreviewServer, is_loopback
+from newsletter.preview.network import is_loopback, lan_url, qr_text
+from newsletter.preview.server import PreviewServer
 from newsletter.preview.state import Preview
 
 __all__ = ["Preview", "PreviewServer", "serve"]
@@ -34,6 +35,13 @@ def serve(settings: Settings, folder: Path, *, host: str, port: int, open_browse
     server.start()
     try:  # from here on, Ctrl-C at any moment stops cleanly
         echo(f"previewing {folder.name} at {server.url}")
+        if not is_loopback(host):
+            shared = lan_url(host, server.port)
+            if shared:
+                echo(f"on the network: {shared} (scan the code with a phone on the same network)")
+                echo(qr_text(shared))
+            else:
+                echo("no network address found for this machine: other devices cannot reach it", err=True)
         echo("watching stories, issue.toml, images, templates and newsletter.toml; press Ctrl-C to stop", err=True)
         if open_browser:
             import webbrowser

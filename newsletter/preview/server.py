@@ -1,64 +1,68 @@
-"""The preview's HTTP server: the page, the build's own files from memory, and a Server-Sent Events stream."""
+"""The preview's HTTP server: the page, the build's own files from memory, events, and the editor link."""
 
 from __future__ import annotations
 
 import contextlib
 import errno
-import ipaddress
+import io
 import json
+import secrets
 import socket
 import threading
 import time
 import traceback
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from newsletter.errors import UsageError
+from newsletter.preview.connections import BoundedHTTPServer, writer
+from newsletter.preview.editor import find_editor, open_in_editor
+from newsletter.preview.network import host_allowed, is_loopback, is_wildcard
+from newsletter.preview.readers import READERS
 from newsletter.preview.state import Preview
 from newsletter.preview.views import ASSETS, SCHEMES, asset, email_view, page
 
 HEARTBEAT_SECONDS = 15.0
 STOP_SECONDS = 5.0  # the longest stop() waits for the server and watcher threads (a rebuild may be running)
+MAX_BODY_BYTES = 4096
 _PAGE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-             "img-src 'self' https: http: data:; frame-src 'self'; connect-src 'self'")
-_EMAIL_CSP = "script-src 'none'; object-src 'none'; base-uri 'self'"
+             "img-src 'self' https: http: data:; frame-src 'self'; connect-src 'self'; frame-ancestors 'none'")
+_EMAIL_CSP = "script-src 'none'; object-src 'none'; base-uri 'self'; frame-ancestors 'self'"
+
+__all__ = ["PreviewServer", "is_loopback"]
 
 
-def is_loopback(host: str) -> bool:
-    """Return True when host only accepts connections from this machine."""
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
+class PreviewHTTPServer(BoundedHTTPServer):
+    """The bounded server that knows its Preview, its editor and the token the page sends back."""
 
-
-class PreviewHTTPServer(ThreadingHTTPServer):
-    """A threading server that knows its Preview."""
-
-    daemon_threads = True
     preview: Preview
+    token: str
+    host: str
 
 
 def bind(preview: Preview, host: str, port: int) -> tuple[PreviewHTTPServer, bool]:
     """Bind host:port, or a free port when that one is taken; return the server and whether it moved."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    cls = type("BoundServer", (PreviewHTTPServer,), {"address_family": family})
+
+    def answer(sock: socket.socket, address: Any, request: bytes) -> bool:
+        return not _Handler(sock, address, server, request).close_connection
+
     try:
-        server = cls((host, port), _Handler)
+        server = PreviewHTTPServer((host, port), answer, family)
         moved = False
     except OSError as exc:
         if exc.errno != errno.EADDRINUSE:
             raise _cannot_listen(host, port, exc) from None
         try:
-            server = cls((host, 0), _Handler)
+            server = PreviewHTTPServer((host, 0), answer, family)
         except OSError as again:
             raise _cannot_listen(host, port, again) from None
         moved = True
     server.preview = preview
+    server.token = secrets.token_urlsafe(24)
+    server.host = host
     return server, moved
 
 
@@ -78,11 +82,30 @@ def since_version(query: dict[str, list[str]]) -> int:
 
 
 class _Handler(BaseHTTPRequestHandler):
-    """Serve only the preview UI and the build's own files; everything else is 404."""
+    """Answer one whole request: only the preview UI and the build's own files; everything else is 404."""
 
     server: PreviewHTTPServer
     protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True  # headers and body go out as separate writes: no 40 ms delayed-ACK stall
+
+    def __init__(self, sock: socket.socket, address: Any, server: PreviewHTTPServer, request: bytes) -> None:
+        self._request = request
+        super().__init__(sock, address, server)  # type: ignore[arg-type]
+
+    def setup(self) -> None:
+        """Read from the request already received; write straight to the socket."""
+        self.connection = self.request
+        with contextlib.suppress(OSError):
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.rfile = io.BytesIO(self._request)
+        self.wfile = writer(self.connection)
+
+    def handle(self) -> None:
+        """Answer exactly one request; the connection goes back to the server to wait for the next."""
+        self.close_connection = True
+        self.handle_one_request()
+
+    def finish(self) -> None:
+        """Leave the socket to the server."""
 
     def log_message(self, format: str, *args: Any) -> None:
         """Keep the terminal for rebuild messages, not request logs."""
@@ -93,11 +116,22 @@ class _Handler(BaseHTTPRequestHandler):
         super().send_response(code, message)
 
     def do_GET(self) -> None:
-        """Route a GET request; a bug answers 500 and logs one line instead of killing the request."""
+        """Route a GET request."""
+        self._guarded(self._route)
+
+    def do_POST(self) -> None:
+        """Route a POST request: only the page's own request to open a file in the editor."""
+        self._guarded(self._post)
+
+    def _guarded(self, action: Any) -> None:
+        """Run a route; a bug answers 500 and logs one line instead of killing the request."""
         self._responded = False
         try:
-            self._route()
-        except (BrokenPipeError, ConnectionResetError):
+            if not self._host_allowed():
+                self._send(HTTPStatus.MISDIRECTED_REQUEST, b"unknown host name\n", "text/plain; charset=utf-8")
+                return
+            action()
+        except (BrokenPipeError, ConnectionResetError, TimeoutError):
             self.close_connection = True
         except Exception as exc:  # a bug must not print a traceback per request or leave the page hanging
             self.close_connection = True
@@ -114,9 +148,6 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _route(self) -> None:
         """Answer from the whitelist of routes: the page, its assets, the events and each issue's files."""
-        if not self._host_allowed():
-            self._send(HTTPStatus.MISDIRECTED_REQUEST, b"unknown host name\n", "text/plain; charset=utf-8")
-            return
         split = urlsplit(self.path)
         decoded = unquote(split.path)
         if not split.path.startswith("/") or ".." in decoded or "\\" in decoded or "\0" in decoded:
@@ -129,6 +160,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._page(preview.default_slug)
         elif len(parts) == 2 and parts[0] == "assets" and parts[1] in ASSETS:
             self._send(HTTPStatus.OK, asset(parts[1]), ASSETS[parts[1]])
+        elif parts == ["favicon.ico"]:
+            self._send(HTTPStatus.OK, asset("favicon.svg"), ASSETS["favicon.svg"])
         elif parts == ["events"]:
             self._events(since_version(query))
         elif len(parts) >= 3 and parts[0] == "issue" and parts[1] in preview.folders():
@@ -145,21 +178,62 @@ class _Handler(BaseHTTPRequestHandler):
             self._page(slug)
             return
         snap = preview.snapshot(slug)
+        reader = (query.get("reader") or [""])[0]
+        reader = reader if reader in READERS else None
         if snap is None:
             self._not_found()
         elif rest == ["state.json"]:
-            body = json.dumps(preview.state(slug), ensure_ascii=False).encode("utf-8")
+            state = preview.state(slug)
+            if state is not None:
+                state["editor"] = self._editor_state()
+            body = json.dumps(state, ensure_ascii=False).encode("utf-8")
             self._send(HTTPStatus.OK, body, "application/json; charset=utf-8")
         elif rest == ["email.html"] and snap.rendered is not None:
             scheme = (query.get("scheme") or ["light"])[0]
-            document = email_view(snap.html, scheme if scheme in SCHEMES else "light")
+            document = email_view(preview.html(snap, reader), scheme if scheme in SCHEMES else "light")
             self._send(HTTPStatus.OK, document.encode("utf-8"), "text/html; charset=utf-8", _EMAIL_CSP)
         elif rest == ["email.txt"] and snap.rendered is not None:
-            self._send(HTTPStatus.OK, snap.text.encode("utf-8"), "text/plain; charset=utf-8")
+            self._send(HTTPStatus.OK, preview.text(snap, reader).encode("utf-8"), "text/plain; charset=utf-8")
         elif len(rest) == 2 and rest[0] == "images" and snap.rendered and rest[1] in snap.rendered.images:
             self._image(snap.rendered.images[rest[1]])
         else:
             self._not_found()
+
+    def _editor_state(self) -> dict[str, Any]:
+        """Return whether the page may offer to open files, and with what."""
+        editor = find_editor(self.server.preview.settings)
+        return {"available": editor.available, "name": editor.name, "note": editor.note}
+
+    def _post(self) -> None:
+        """Open a finding's file in the editor, for the preview's own page only.
+
+        Another site's page cannot do this: it would need the token (only in our page, which it cannot read),
+        a JSON body and a custom header (both need a CORS preflight, which is never granted), and its
+        browser names it in Origin and Sec-Fetch-Site.
+        """
+        if urlsplit(self.path).path != "/open":
+            self._not_found()
+            return
+        origin = self.headers.get("Origin") or ""
+        site = self.headers.get("Sec-Fetch-Site")
+        same = origin == f"http://{self.headers.get('Host', '')}" and site in {None, "same-origin"}
+        token_ok = secrets.compare_digest(self.headers.get("X-Preview-Token") or "", self.server.token)
+        json_body = (self.headers.get("Content-Type") or "").split(";")[0].strip() == "application/json"
+        length = int(self.headers.get("Content-Length") or 0)
+        if not (same and token_ok and json_body) or length > MAX_BODY_BYTES:
+            self._send(HTTPStatus.FORBIDDEN, b"refused\n", "text/plain; charset=utf-8")
+            return
+        try:
+            asked = json.loads(self.rfile.read(length) or b"{}")
+            name, line = str(asked["path"]), int(asked.get("line") or 1)
+        except (ValueError, KeyError, TypeError):
+            self._send(HTTPStatus.BAD_REQUEST, b"bad request\n", "text/plain; charset=utf-8")
+            return
+        preview = self.server.preview
+        problem = open_in_editor(find_editor(preview.settings), preview.root, name, line)
+        body = json.dumps({"opened": not problem, "note": problem}).encode("utf-8")
+        self._send(HTTPStatus.OK if not problem else HTTPStatus.UNPROCESSABLE_ENTITY, body,
+                   "application/json; charset=utf-8")
 
     def _image(self, path: Any) -> None:
         """Serve an image the build uses, read from the issue folder."""
@@ -174,7 +248,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _page(self, slug: str) -> None:
         """Serve the preview page for an issue."""
-        self._send(HTTPStatus.OK, page(slug, self.server.preview.version), "text/html; charset=utf-8", _PAGE_CSP)
+        server = self.server
+        self._send(HTTPStatus.OK, page(slug, server.preview.version, server.token), "text/html; charset=utf-8",
+                   _PAGE_CSP)
 
     def _events(self, since: int) -> None:
         """Stream a `change` event each time a rebuild finishes, until the page or the server goes away."""
@@ -200,16 +276,12 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.flush()
 
     def _host_allowed(self) -> bool:
-        """Refuse other host names on a loopback server, so a web page cannot reach it by DNS rebinding."""
-        bound = self.server.server_address[0]
-        if not is_loopback(str(bound)):
-            return True
-        header = self.headers.get("Host") or ""
+        """Refuse other host names, so a web page cannot reach the preview by DNS rebinding."""
         try:
-            host = urlsplit(f"//{header}").hostname or ""
-        except ValueError:
+            local = str(self.connection.getsockname()[0])
+        except OSError:
             return False
-        return host == "" or is_loopback(host)
+        return host_allowed(self.headers.get("Host") or "", local, self.server.host)
 
     def _redirect(self, location: str) -> None:
         """Send a redirect."""
@@ -253,7 +325,7 @@ class PreviewServer:
     @property
     def url(self) -> str:
         """Return the address to open in a browser."""
-        host = "127.0.0.1" if self.host in {"", "0.0.0.0"} else self.host
+        host = "127.0.0.1" if is_wildcard(self.host) else self.host
         host = f"[{host}]" if ":" in host and not host.startswith("[") else host
         return f"http://{host}:{self.port}/"
 

@@ -16,10 +16,22 @@ from newsletter.content import ISSUE_FILE, list_issues, peek
 from newsletter.errors import NewsletterError, Problem
 from newsletter.model import Rendered
 from newsletter.preview.checks import item, run_checks
+from newsletter.preview.readers import READERS, filler, platform_subjects, readers
 from newsletter.render.templates import environment, theme_dirs
 
 GMAIL_CLIP_BYTES = 102 * 1024
 SHARED_ASSETS = "assets"  # the publication's shared images, beside issues/
+
+
+def served_html(rendered: Rendered, fill: Callable[[str, str], str]) -> str:
+    """Return the email as the preview serves it: merge tags filled, hosted copies of its images served locally.
+
+    With [images] base_url the email points at where the archive will publish its images; until then
+    they exist only in the issue folder, which the preview serves under images/.
+    """
+    html = mergetags.fill(rendered.html, fill, html=True)
+    base = rendered.issue.settings.images.base_url.rstrip("/")
+    return html.replace(f"{base}/{rendered.slug}/images/", "images/") if base else html
 
 
 @dataclass
@@ -37,6 +49,8 @@ class Snapshot:
     checks_ms: float = 0.0
     built_at: float = 0.0
     changed_at: float = 0.0
+    filled: dict[str, tuple[Rendered, str, str]] = field(default_factory=dict)  # reader -> (build, html, text)
+    subjects: list[dict[str, Any]] = field(default_factory=list)  # the subject each platform is given
 
 
 @dataclass(frozen=True)
@@ -130,9 +144,11 @@ class Preview:
             else:
                 fill = preview_filler(rendered)
                 snap.rendered = rendered
-                snap.html = mergetags.fill(rendered.html, fill, html=True)
+                snap.html = served_html(rendered, fill)
                 snap.text = mergetags.fill(rendered.text, fill)
                 snap.problems = []
+                for reader in READERS:  # before the page is told, so its requests find them ready
+                    self._filled(snap, reader)
         snap.build_ms = (time.perf_counter() - start) * 1000
         snap.built_at = time.time()
 
@@ -142,6 +158,30 @@ class Preview:
             start = time.perf_counter()
             snap.checks = run_checks(snap.rendered, self.root)
             snap.checks_ms = (time.perf_counter() - start) * 1000
+            try:
+                snap.subjects = platform_subjects(snap.rendered)
+            except Exception:  # an exporter bug must not stop the preview
+                snap.subjects = []
+
+    def html(self, snap: Snapshot, reader: str | None) -> str:
+        """Return the email as one reader sees it (None: with build's preview values)."""
+        return self._filled(snap, reader)[0]
+
+    def text(self, snap: Snapshot, reader: str | None) -> str:
+        """Return the plain-text version as one reader sees it."""
+        return self._filled(snap, reader)[1]
+
+    def _filled(self, snap: Snapshot, reader: str | None) -> tuple[str, str]:
+        """Return html and text filled for a reader, once per build."""
+        rendered = snap.rendered
+        if reader is None or rendered is None:
+            return snap.html, snap.text
+        known = snap.filled.get(reader)
+        if known is None or known[0] is not rendered:  # filled for an earlier build
+            fill = filler(rendered, reader)
+            known = (rendered, served_html(rendered, fill), mergetags.fill(rendered.text, fill))
+            snap.filled[reader] = known
+        return known[1], known[2]
 
     def on_change(self, paths: Iterable[Path], changed_at: float | None = None) -> list[str]:
         """Rebuild the open issues the changed files affect, then wake every waiting page."""
@@ -234,10 +274,14 @@ class Preview:
         pub = self.settings.publication
         rendered = snap.rendered
         issue = rendered.issue if rendered else None
+        stories = [s.path for s in issue.stories] if issue else []
         return {
             "slug": slug,
             "version": self.version,
             "built": rendered is not None,
+            "status": issue.status if issue else "",
+            "readers": readers(rendered) if rendered else {},
+            "platform_subjects": snap.subjects,
             "subject": preview_text(issue, issue.subject) if issue else "",
             "preheader": preview_text(issue, issue.preheader) if issue else "",
             "date": issue.date.isoformat() if issue and issue.date else None,
@@ -249,8 +293,8 @@ class Preview:
             "stories": [{"file": s.file, "title": s.title, "kind": s.kind,
                          "html_bytes": rendered.story_bytes.get(s.file, 0)} for s in issue.stories]
             if rendered and issue else [],
-            "problems": [item(p, self.root) for p in snap.problems],
-            "warnings": [item(p, self.root) for p in rendered.warnings] if rendered else [],
+            "problems": [item(p, self.root, stories) for p in snap.problems],
+            "warnings": [item(p, self.root, stories) for p in rendered.warnings] if rendered else [],
             "checks": snap.checks,
             "build_ms": round(snap.build_ms, 2),
             "checks_ms": round(snap.checks_ms, 2),

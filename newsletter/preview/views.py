@@ -8,8 +8,12 @@ import json
 import re
 from importlib import resources
 
+from newsletter.preview.readers import READERS
+
 SCHEMES = ("light", "dark", "invert")
-ASSETS = {"preview.js": "text/javascript; charset=utf-8", "preview.css": "text/css; charset=utf-8"}
+ASSETS = {"preview.js": "text/javascript; charset=utf-8", "frames.js": "text/javascript; charset=utf-8",
+          "panel.js": "text/javascript; charset=utf-8", "preview.css": "text/css; charset=utf-8",
+          "favicon.svg": "image/svg+xml"}
 
 _DARK = re.compile(r"\(\s*prefers-color-scheme\s*:\s*dark\s*\)", re.IGNORECASE)
 _LIGHT = re.compile(r"\(\s*prefers-color-scheme\s*:\s*light\s*\)", re.IGNORECASE)
@@ -26,10 +30,10 @@ def asset(name: str) -> bytes:
     return resources.files("newsletter.preview").joinpath("assets", name).read_bytes()
 
 
-def page(slug: str, version: int) -> bytes:
-    """Return the preview page for an issue."""
+def page(slug: str, version: int, token: str) -> bytes:
+    """Return the preview page for an issue; `token` lets only this page ask the server to open files."""
     text = asset("index.html").decode("utf-8")
-    boot = json.dumps({"slug": slug, "version": version}).replace("<", "\\u003c")
+    boot = json.dumps({"slug": slug, "version": version, "token": token, "readers": READERS}).replace("<", "\\u003c")
     return (text.replace("__TITLE__", html.escape(f"preview: {slug}"))
             .replace("__BOOT__", html.escape(boot, quote=True))).encode("utf-8")
 

@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING, Any
 
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
-from newsletter import cache, limits, mergetags
+from newsletter import cache, i18n, limits, mergetags
 from newsletter.errors import NewsletterError, TemplateError
 from newsletter.files import read_text
-from newsletter.model import Issue, long_date
+from newsletter.model import Issue
 from newsletter.render.markup import email_markup
 from newsletter.writer import write_cache_file
 
@@ -123,8 +123,32 @@ def environment(dirs: tuple[Path, ...]) -> jinja2.Environment:
         auto_reload=True,
     )
     env.globals["tag"] = lambda name, fallback="": Markup(mergetags.mark(name, fallback))
-    env.filters["longdate"] = long_date
+    install_i18n(env)
     return env
+
+
+def install_i18n(env: jinja2.Environment) -> None:
+    """Give a Jinja environment `_()`/`ngettext()` reading the render's `i18n` translator, and the `longdate` and
+    `number` filters in its language. Translations are text: escaped where the template autoescapes."""
+
+    def translator(context: jinja2.runtime.Context) -> i18n.Translator:
+        return context.get("i18n", i18n.ENGLISH)
+
+    def shown(context: jinja2.runtime.Context, value: str) -> str:
+        return escape(value) if context.eval_ctx.autoescape else value
+
+    @jinja2.pass_context
+    def translate(context: jinja2.runtime.Context, message: str) -> str:
+        return shown(context, translator(context).messages.gettext(message))
+
+    @jinja2.pass_context
+    def translate_plural(context: jinja2.runtime.Context, singular: str, plural: str, n: int) -> str:
+        return shown(context, translator(context).messages.ngettext(singular, plural, n))
+
+    env.add_extension("jinja2.ext.i18n")
+    env.install_gettext_callables(translate, translate_plural, newstyle=True)  # type: ignore[attr-defined]
+    env.filters["longdate"] = jinja2.pass_context(lambda context, value: translator(context).date(value))
+    env.filters["number"] = jinja2.pass_context(lambda context, value: translator(context).number(value))
 
 
 def context(issue: Issue, logo_src: str = "") -> dict[str, Any]:
@@ -139,10 +163,17 @@ def context(issue: Issue, logo_src: str = "") -> dict[str, Any]:
             "image": s.image if s.image and s.image.width else _remote(s.image),
             "body": Markup(email_markup(s.html)),
             "file": s.file,
+            # Set only where the story differs from the issue: its section is marked (and mirrored) then.
+            "lang": issue.story_lang(s) if issue.story_lang(s) != issue.lang else "",
+            "dir": issue.story_dir(s) if issue.story_dir(s) != issue.dir else "",
         }
         for s in issue.stories
     ]
     return {
+        **i18n.layout(issue.lang, issue.dir),
+        "flips": any(story["dir"] for story in stories),  # a story runs the other way: inline.css mirrors it
+        "language": issue.lang if issue.language or settings.publication.language.strip() else "",  # "" if unset
+        "i18n": i18n.translator(settings, issue.lang),
         "publication": settings.publication,
         "theme": settings.theme,
         "issue": {
@@ -201,8 +232,11 @@ def render_template(dirs: tuple[Path, ...], name: str, values: dict[str, Any]) -
 def theme_css(settings: Settings) -> str | None:
     """Return the theme's inline CSS before any issue is loaded, or None when it needs an issue's values."""
     try:
-        return render_template(theme_dirs(settings.root), INLINE_CSS,
-                               {"theme": settings.theme, "publication": settings.publication})
+        language = settings.publication.language or "en"
+        direction = settings.publication.dir or i18n.direction(language)
+        return render_template(theme_dirs(settings.root), INLINE_CSS, {
+            "theme": settings.theme, "publication": settings.publication, **i18n.layout(language, direction),
+            "flips": False})
     except TemplateError:
         return None
 

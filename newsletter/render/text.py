@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from newsletter.i18n import Translator, translator
 from newsletter.mergetags import mark
-from newsletter.model import Issue, Story, long_date
+from newsletter.model import Issue, Story
 from newsletter.render.text_blocks import Blocks, Refs, TextStyle, safe_url
-from newsletter.render.text_wrap import display_width, wrap
+from newsletter.render.text_wrap import display_width, set_direction
 
 MAX_WIDTH = 78
 
@@ -19,13 +20,15 @@ def render_text(issue: Issue) -> str:
         ascii=options.ascii,
         markers=options.emphasis == "markers",
     )
-    blocks = Blocks(style, Refs())
+    blocks = Blocks(style, Refs(), translator(issue.settings, issue.lang), issue.dir)
     separator = "-" * style.width
     out = _masthead(issue, blocks)
     if issue.intro_tokens:
         out += ["", *blocks.render(issue.intro_tokens), *_references(blocks)]
     for story in issue.stories:
+        blocks.dir = issue.story_dir(story)
         out += ["", separator, "", *_story(story, blocks)]
+    blocks.dir = issue.dir
     out += ["", separator, "", *_footer(issue, blocks)]
     return "\n".join(line.rstrip() for line in out).strip("\n") + "\n"
 
@@ -33,34 +36,36 @@ def render_text(issue: Issue) -> str:
 def _masthead(issue: Issue, blocks: Blocks) -> list[str]:
     """Return the publication's name and the issue's number and date."""
     width = blocks.style.width
-    meta = " · ".join(part for part in (
-        f"Issue {issue.number}" if issue.number else "",
-        long_date(issue.date) if issue.date else "",
-    ) if part)
-    lines = wrap(blocks.text(issue.settings.publication.name), width)
-    return lines + (wrap(blocks.text(meta), width) if meta else [])
+    t = blocks.i18n
+    if issue.number and issue.date:
+        meta = t.gettext("Issue %(number)s · %(date)s", number=issue.number, date=t.date(issue.date))
+    else:
+        meta = t.gettext("Issue %(number)s", number=issue.number) if issue.number else ""
+        meta = meta or (t.date(issue.date) if issue.date else "")
+    lines = blocks.wrap(blocks.text(issue.settings.publication.name), width)
+    return lines + (blocks.wrap(blocks.text(meta), width) if meta else [])
 
 
 def _story(story: Story, blocks: Blocks) -> list[str]:
     """Return one story: label, underlined title, byline, lead image, body, read-more and references."""
     width = blocks.style.width
-    out: list[str] = ["Sponsor", ""] if story.kind == "sponsor" else []
-    title = wrap(blocks.text(story.title), width)
-    out += [*title, "=" * max(map(display_width, title))]
+    out: list[str] = [blocks.i18n.gettext("Sponsor"), ""] if story.kind == "sponsor" else []
+    title = blocks.wrap(blocks.text(story.title), width)
+    out += [*title, "=" * min(max(map(display_width, title)), width)]
     if story.byline and story.kind != "quote":
-        out += wrap(blocks.text(story.byline), width)
+        out += blocks.wrap(blocks.text(story.byline), width)
     body: list[str] = []
     if story.image is not None:
         caption = " ".join(part for part in (story.image.caption, story.image.credit) if part)
-        body += [*wrap(blocks.image(story.image.alt, caption), width), ""]
+        body += [*blocks.wrap(blocks.image(story.image.alt, caption), width), ""]
     blocks.digest = story.kind == "digest"
     body += blocks.render(story.tokens)
     blocks.digest = False
     if story.byline and story.kind == "quote":
-        body += ["", *wrap(blocks.text(f"— {story.byline}"), width)]
+        body += ["", *blocks.wrap(blocks.text(f"— {story.byline}"), width)]
     more = _read_more(story, blocks)
     if more:
-        body += ["", *wrap(more, width)]
+        body += ["", *blocks.wrap(more, width)]
     return [*out, "", *body, *_references(blocks)]
 
 
@@ -70,11 +75,12 @@ def _read_more(story: Story, blocks: Blocks) -> str:
     No line when the body already prints the URL itself (a bare link, or any link with links = "inline").
     """
     url = safe_url(story.link)
+    t = blocks.i18n
     if not url or url in blocks.refs.shown:
         return ""
     if not blocks.style.inline_links and url in blocks.refs.current:
-        return f"Read more [{blocks.refs.current[url]}]"
-    return f"Read more: {url}"
+        return f"{t.gettext('Read more')} [{blocks.refs.current[url]}]"
+    return _labelled(t, t.gettext("Read more"), url)
 
 
 def _references(blocks: Blocks) -> list[str]:
@@ -88,12 +94,22 @@ def _footer(issue: Issue, blocks: Blocks) -> list[str]:
     pub = issue.settings.publication
     width = blocks.style.width
     name = blocks.text(pub.name)
+    t = blocks.i18n
     out: list[str] = []
     if pub.subscribe_url:
-        out += [*wrap(f"Was this forwarded to you? Subscribe to {name}: {pub.subscribe_url}", width), ""]
-    out += wrap(f"You are receiving {name} because you subscribed as {mark('email')}.", width)
-    out += [f"Unsubscribe: {mark('unsubscribe_url')}", f"Email preferences: {mark('preferences_url')}",
-            f"View in browser: {mark('web_url')}"]
+        forwarded = f"{t.gettext('Was this forwarded to you?')} {t.gettext('Subscribe to %(name)s', name=name)}"
+        out += [*blocks.wrap(_labelled(t, forwarded, pub.subscribe_url), width), ""]
+    out += blocks.wrap(t.gettext("You are receiving %(name)s because you subscribed as %(email)s.", name=name,
+                                 email=mark("email")), width)
+    out += [_labelled(t, t.gettext("Unsubscribe"), mark("unsubscribe_url")),
+            _labelled(t, t.gettext("Email preferences"), mark("preferences_url")),
+            _labelled(t, t.gettext("View in browser"), mark("web_url"))]
     if pub.postal_address:
         out += ["", mark("postal_address")]
-    return out
+    return [set_direction(line, blocks.dir) for line in out]
+
+
+def _labelled(t: Translator, label: str, value: str) -> str:
+    """Return "label: value" with the language's punctuation ("label : value" in French)."""
+    # Translators: a label and what it names in the plain-text email, as in "Unsubscribe: https://…".
+    return t.gettext("%(label)s: %(value)s", label=label, value=value)

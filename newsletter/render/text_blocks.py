@@ -10,9 +10,10 @@ from urllib.parse import urlsplit
 from markdown_it.token import Token
 from markdown_it.tree import SyntaxTreeNode
 
+from newsletter.i18n import ENGLISH, Translator
 from newsletter.markdown import URL_SCHEMES
 from newsletter.mergetags import OPEN
-from newsletter.render.text_wrap import GLUE, display_width, pad, to_ascii, wrap
+from newsletter.render.text_wrap import GLUE, display_width, pad, to_ascii, wrap_paragraph
 
 _MARKS = {"em": "_", "i": "_", "strong": "*", "b": "*", "s": "~", "del": "~"}
 _ALIGN = re.compile(r"text-align:\s*(left|right|center)")
@@ -53,9 +54,11 @@ class Refs:
 class Blocks:
     """Render Markdown tokens as lines of plain text under one style."""
 
-    def __init__(self, style: TextStyle, refs: Refs) -> None:
+    def __init__(self, style: TextStyle, refs: Refs, i18n: Translator = ENGLISH, direction: str = "ltr") -> None:
         self.style = style
         self.refs = refs
+        self.i18n = i18n  # the reader's language: image labels, "label: value"
+        self.dir = direction  # the direction of the story being rendered
         self.digest = False  # list items lead with their link: its URL goes on a line of its own
         self._titles: set[int] = set()  # ids of the digest items' leading links, shown without a number
 
@@ -81,9 +84,9 @@ class Blocks:
         """Render one block node."""
         kind = node.type
         if kind == "paragraph":
-            return wrap(self.inline(node), width)
+            return self.wrap(self.inline(node), width)
         if kind == "heading":
-            lines = wrap(self.inline(node), width)
+            lines = self.wrap(self.inline(node), width)
             return [*lines, "-" * max(map(display_width, lines))] if any(lines) else []
         if kind in {"bullet_list", "ordered_list"}:
             return self.list(node, width)
@@ -158,7 +161,8 @@ class Blocks:
             if out:
                 out.append("")
             for label, value in zip(grid[0], row, strict=True):
-                wrapped = wrap(f"{label}: {value}" if label else value, max(width - 2, 1))
+                shown = self.i18n.gettext("%(label)s: %(value)s", label=label, value=value) if label else value
+                wrapped = self.wrap(shown, max(width - 2, 1))
                 out += [wrapped[0], *("  " + line for line in wrapped[1:])]
         return out
 
@@ -173,7 +177,7 @@ class Blocks:
         out: list[str] = []
         previous = ""
         for kind, text in reader.blocks:
-            lines = code_lines(text) if kind == "code" else [rule(width)] if kind == "hr" else wrap(text, width)
+            lines = code_lines(text) if kind == "code" else [rule(width)] if kind == "hr" else self.wrap(text, width)
             if out and lines and not (kind == previous == "li"):
                 out.append("")
             out += lines
@@ -234,6 +238,10 @@ class Blocks:
         elif reader.name in _MARKS and self.style.markers:
             parts.append(_MARKS[reader.name])
 
+    def wrap(self, text: str, width: int) -> list[str]:
+        """Wrap a paragraph of the current story (right-to-left ones stay whole)."""
+        return wrap_paragraph(text, width, self.dir)
+
     def text(self, text: str) -> str:
         """Return running text, transliterated when [text] ascii is on."""
         return to_ascii(text) if self.style.ascii else text
@@ -255,7 +263,8 @@ class Blocks:
     def image(self, alt: str, caption: str = "") -> str:
         """Return an image as `[Image: alt]`, with its caption on the next line."""
         alt = " ".join(self.text(alt).split())
-        shown = f"[Image: {alt}]" if alt else "[Image]"
+        # Translators: an image in the plain-text email, with its description.
+        shown = self.i18n.gettext("[Image: %(alt)s]", alt=alt) if alt else self.i18n.gettext("[Image]")
         caption = " ".join(self.text(caption).split())
         return f"{shown}\n{caption}" if caption else shown
 

@@ -30,6 +30,27 @@ _NARROW = re.compile("[\x20-\x7e\u00a0-\u02ff\u2010-\u2027\u2030-\u205e" + GLUE 
 _ASCII_OVERRIDES = {"\u2014": "--", "\u2015": "--", "\u00b7": "-"}
 
 
+RLM = "\u200f"  # RIGHT-TO-LEFT MARK: sets a paragraph's direction without showing
+
+
+def first_strong(text: str) -> str:
+    """Return "rtl" or "ltr" by the first letter with a strong direction (Unicode bidi rule P2), or ""."""
+    if text.isascii():
+        return "ltr" if any(c.isalpha() for c in text) else ""
+    for char in MARKED.sub("", text):
+        kind = unicodedata.bidirectional(char)
+        if kind == "L":
+            return "ltr"
+        if kind in {"R", "AL"}:
+            return "rtl"
+    return ""
+
+
+def has_rtl(text: str) -> bool:
+    """Return True when text has a right-to-left letter (Hebrew, Arabic, Syriac, Thaana, N'Ko...)."""
+    return not text.isascii() and any(unicodedata.bidirectional(c) in {"R", "AL"} for c in text)
+
+
 def display_width(text: str) -> int:
     """Return the columns text takes in a monospaced font (wide characters 2, combining marks 0)."""
     if text.isascii():
@@ -73,6 +94,26 @@ def wrap(text: str, width: int) -> list[str]:
                 used += len(glue) + size
         lines.append("".join(current))
     return [line.replace(GLUE, " ").rstrip() for line in lines]
+
+
+def wrap_paragraph(text: str, width: int, direction: str = "ltr") -> list[str]:
+    """Wrap a paragraph at width; one that runs right to left stays whole, a line per hard break, so the
+    reader's client flows it (a line broken here would be reordered on its own, out of its paragraph)."""
+    lines = [set_direction(hard, direction) for hard in text.split("\n")]
+    if not any(first_strong(line) == "rtl" for line in lines):
+        return wrap(text, width)
+    out: list[str] = []
+    for line in lines:
+        out += [line.replace(GLUE, " ").rstrip()] if first_strong(line) == "rtl" else wrap(line, width)
+    return out
+
+
+def set_direction(line: str, direction: str) -> str:
+    """Return a line of right-to-left text that starts with left-to-right letters behind an RLM, so clients set
+    it from the right (only where the story runs right to left); other lines unchanged."""
+    if direction == "rtl" and first_strong(line) == "ltr" and has_rtl(line):
+        return RLM + line
+    return line
 
 
 def _carry(current: list[str], glue: str, size: int, width: int) -> list[str]:

@@ -1,8 +1,7 @@
-// Render templates with Handlebars or Mustache for every reader: one JSON request on stdin, one JSON answer out.
-// {"engine": "handlebars"|"mustache", "cases": [{"name", "template"}], "readers": [{...data}]}
+// Render templates with Handlebars for every reader: one JSON request on stdin, one JSON answer out.
+// {"engine": "handlebars", "cases": [{"name", "template"}], "readers": [{...data}]}
 "use strict";
 const Handlebars = require("handlebars");
-const Mustache = require("mustache");
 
 let input = "";
 process.stdin.setEncoding("utf8");
@@ -16,9 +15,6 @@ process.stdin.on("end", () => {
         // strict: false, as the platforms run it: a missing field renders as nothing.
         const template = Handlebars.compile(c.template);
         render = (data) => template(data);
-      } else if (request.engine === "mustache") {
-        Mustache.parse(c.template);
-        render = (data) => Mustache.render(c.template, data);
       } else {
         throw new Error(`unknown engine ${request.engine}`);
       }

@@ -77,6 +77,7 @@ import sys, time
 from pathlib import Path
 from newsletter import content, files, limits, markdown, mergetags
 from newsletter.archive import page
+from newsletter.archive.head import SiteInfo
 from newsletter.archive.page import feed_entry, web_page
 from newsletter.build import build_issue
 from newsletter.checks import check_rendered
@@ -100,7 +101,7 @@ for request in sys.stdin:
         try:
             rendered = build_issue(settings, folder)
             check_rendered(rendered)
-            web_page(rendered, True)
+            web_page(rendered, SiteInfo(feed=True))
             feed_entry(rendered)
         except Exception as exc:
             if not hasattr(exc, "problems"):
