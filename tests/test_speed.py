@@ -17,12 +17,15 @@ import pytest
 from tests.conftest import FIXTURES, PROJECT
 
 # Each fixture publication with its issues (check-seed's only issue has no stories: it cannot build;
-# check-digests' three issues differ only in their numbers, so one of them stands for all).
+# check-digests' three issues differ only in their numbers, so one of them stands for all; one archive issue).
 PUBLICATIONS = {
+    "archive": ["2024-02-09-ferry"],
     "basic": ["2024-05-01-spring"],
     "check-clean": ["2024-06-01-summer"],
     "check-digests": ["2024-04-01-digest-1"],
     "engines": ["2024-07-06-tides"],
+    "languages": ["2026-03-07-hafen", "2026-03-14-port", "2026-03-21-minato", "2026-03-28-almina",
+                  "2026-04-04-harbour"],
     "text-constructs": ["2024-02-01-constructs"],
     "text-issues": ["2024-03-23-harbour", "2024-04-06-letters"],
     "theme": ["2024-09-07-harbour"],
