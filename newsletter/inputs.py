@@ -1,9 +1,9 @@
 """Hash what an issue's output depends on, so that a command can skip an issue whose inputs did not change.
 
 An issue's output depends on its own folder, newsletter.toml, the theme (the publication's templates/ and the
-default theme), the shared assets/ folder, a logo file named in [theme], how images are processed, and the
-tool itself: its version and its own files, and the libraries that render (each one's files change when it
-is upgraded). Files are hashed by name and content; nothing is followed out of the publication.
+default theme), the shared assets/ folder, the publication's catalogs in locale/, a logo file named in
+[theme], how images are processed, and the tool itself: its version and its own files, and the libraries
+that render (each one's files change when it is upgraded). Files are hashed by name and content; nothing is followed out of the publication.
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ from newsletter import __version__
 from newsletter.config import Settings
 from newsletter.files import fingerprint
 
+# The publication's folders beside issues/ that a build reads (a test keeps this list in step with the code).
+ROOT_FOLDERS = ("templates", "assets", "locale")
 RACY_NS = 2_000_000_000  # files changed this close to the hash are read again (FAT times are 2 s apart)
 # The libraries whose behaviour shows in what an issue becomes (rendering, inlining, text, images, the checks).
 LIBRARIES = ("jinja2", "markdown_it", "mjml", "premailer", "cssutils", "lxml", "nh3", "yaml",
@@ -90,8 +92,8 @@ def publication_hash(settings: Settings, purpose: str) -> str:
     from newsletter.images import _SETTINGS
     from newsletter.render.templates import theme_dirs
 
-    parts = [purpose, tool_hash(), _SETTINGS.decode(), fingerprint(settings.path).hex(),
-             folder_hash(settings.root / "assets")]
+    parts = [purpose, tool_hash(), _SETTINGS.decode(), fingerprint(settings.path).hex()]
+    parts.extend(f"{name}:{folder_hash(settings.root / name)}" for name in ROOT_FOLDERS)
     parts.extend(f"{folder}:{folder_hash(folder)}" for folder in theme_dirs(settings.root))
     for key in ("logo", "logo_dark"):
         src = str(getattr(settings.theme, key)).strip()

@@ -259,3 +259,16 @@ def test_check_all_in_worker_processes_reports_what_one_by_one_does(pub, run):
     parallel = run("check", "--all", "--format", "json", "--force", cwd=pub)
     serial = run("check", "--all", "--format", "json", "--force", "--jobs", "1", cwd=pub)
     assert parallel.stdout == serial.stdout and json.loads(parallel.stdout)["counts"]["error"] == 5
+
+
+def test_every_folder_of_the_publication_the_code_reads_is_hashed():
+    """A new input beside issues/ (as locale/ was) must be added to inputs.ROOT_FOLDERS, or builds go stale."""
+    import re
+
+    package = Path(inputs.__file__).parent
+    named = set()
+    for path in package.rglob("*.py"):
+        named |= set(re.findall(r"""root\s*/\s*["']([\w.-]+)["']""", path.read_text(encoding="utf-8")))
+    not_inputs = {"issues", "dist", ".failed"}  # the issues are hashed one by one; dist/ and .failed/ are output
+    assert named - not_inputs <= set(inputs.ROOT_FOLDERS), named
+    assert {"templates", "assets", "locale"} <= named
