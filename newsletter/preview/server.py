@@ -163,7 +163,7 @@ class _Handler(BaseHTTPRequestHandler):
         elif parts == ["favicon.ico"]:
             self._send(HTTPStatus.OK, asset("favicon.svg"), ASSETS["favicon.svg"])
         elif parts == ["events"]:
-            self._events(since_version(query))
+            self._events(since_version(query), query)
         elif len(parts) >= 3 and parts[0] == "issue" and parts[1] in preview.folders():
             self._issue(parts[1], parts[2:], query)
         elif len(parts) == 2 and parts[0] == "issue" and parts[1] in preview.folders():
@@ -252,8 +252,12 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(HTTPStatus.OK, page(slug, server.preview.version, server.token), "text/html; charset=utf-8",
                    _PAGE_CSP)
 
-    def _events(self, since: int) -> None:
-        """Stream a `change` event each time a rebuild finishes, until the page or the server goes away."""
+    def _events(self, since: int, query: dict[str, list[str]]) -> None:
+        """Stream a `change` event each time a rebuild finishes, until the page or the server goes away.
+
+        A page that names its issue and view (slug, scheme, reader) gets the new state in the event, and the
+        email and text whenever the build changed, so it shows a rebuild without asking for it.
+        """
         preview = self.server.preview
         self.send_response(HTTPStatus.OK)
         self.send_header("Content-Type", "text/event-stream")
@@ -264,6 +268,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(b"retry: 500\n\n")
         self.wfile.flush()
         version = since if 0 <= since <= preview.version else preview.version
+        sent: list[float | None] = [None]  # built_at of the email this stream last carried
         while not preview.stopping:
             current = preview.wait(version, HEARTBEAT_SECONDS)
             if preview.stopping:
@@ -272,8 +277,30 @@ class _Handler(BaseHTTPRequestHandler):
                 self.wfile.write(b": still here\n\n")
             else:
                 version = current
-                self.wfile.write(f"event: change\ndata: {json.dumps({'version': current})}\n\n".encode())
+                data = json.dumps({"version": current, **self._pushed(query, sent)}, ensure_ascii=False)
+                self.wfile.write(f"event: change\ndata: {data}\n\n".encode())
             self.wfile.flush()
+
+    def _pushed(self, query: dict[str, list[str]], sent: list[float | None]) -> dict[str, Any]:
+        """Return the state of the stream's issue, with its email and text when the build is new to it."""
+        preview = self.server.preview
+        slug = (query.get("slug") or [""])[0]
+        if slug not in preview.folders():
+            return {}
+        snap = preview.snapshot(slug)
+        state = preview.state(slug)
+        if snap is None or state is None:
+            return {}
+        state["editor"] = self._editor_state()
+        reader = (query.get("reader") or [""])[0]
+        scheme = (query.get("scheme") or ["light"])[0]
+        pushed: dict[str, Any] = {"state": state, "view": f"scheme={scheme}&reader={reader}"}
+        if snap.rendered is not None and snap.built_at != sent[0]:
+            reader = reader if reader in READERS else None
+            pushed["html"] = email_view(preview.html(snap, reader), scheme if scheme in SCHEMES else "light")
+            pushed["email_text"] = preview.text(snap, reader)
+            sent[0] = snap.built_at
+        return pushed
 
     def _host_allowed(self) -> bool:
         """Refuse other host names, so a web page cannot reach the preview by DNS rebinding."""

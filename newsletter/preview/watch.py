@@ -11,7 +11,7 @@ import watchfiles
 from newsletter.config import CONFIG_NAME
 from newsletter.preview.state import SHARED_ASSETS, Preview
 
-STEP_MS = 20  # how long the folder must stay quiet before a batch of changes is handed over
+STEP_MS = 5  # how long the folder must stay quiet before a batch of changes is handed over (20 cost 19 ms)
 
 
 class Watcher:

@@ -45,8 +45,13 @@ function emailUrl() {
   return `${base}email.html?${view()}&b=${encodeURIComponent(shownBuild)}`;
 }
 
-// Replace the frame's document in place, so its scroll position survives the update.
-function swap(frame, html) {
+// Replace each frame's document in place, so its scroll position survives the update (parsed once for all).
+function swapAll(html) {
+  const fresh = new DOMParser().parseFromString(html, "text/html");
+  for (const frame of frames.frames) swap(frame, fresh);
+}
+
+function swap(frame, fresh) {
   const doc = frame.contentDocument;
   if (frame.dataset.loaded !== "1" || !doc || !doc.documentElement) {
     frame.src = emailUrl();
@@ -54,7 +59,6 @@ function swap(frame, html) {
   }
   const win = frame.contentWindow;
   const y = win.scrollY;
-  const fresh = new DOMParser().parseFromString(html, "text/html");
   doc.replaceChild(doc.importNode(fresh.documentElement, true), doc.documentElement);
   frames.restore(frame, y);
   requestAnimationFrame(() => { if (win.scrollY !== y) frames.restore(frame, y); });
@@ -163,7 +167,7 @@ async function refresh(force) {
     shownView = view();
     const text = fetch(`${base}email.txt?${view()}`, { cache: "no-store" }).then((r) => r.text());
     const html = await (await fetch(emailUrl(), { cache: "no-store" })).text();
-    for (const frame of frames.frames) swap(frame, html);
+    swapAll(html);
     $("text").textContent = await text;
   }
   document.body.dataset.version = String(state.version);
@@ -184,9 +188,37 @@ function update(force = false) {
   return running;
 }
 
+// Show a rebuild the server pushed with its event: the state, and the email and text when the build is new.
+function pushed(event) {
+  let data = {};
+  try {
+    data = JSON.parse(event.data);
+  } catch {
+    // not JSON: fetch what changed instead
+  }
+  if (!data.state || running || data.view !== view()) {
+    update();
+    return;
+  }
+  const state = data.state;
+  version = Math.max(version, state.version);
+  if (state.built && data.html !== undefined) { // the email first: it is what the editor is waiting to see
+    shownBuild = state.built_at;
+    shownView = view();
+    swapAll(data.html);
+    $("text").textContent = data.email_text;
+  }
+  show(state);
+  document.body.dataset.version = String(state.version);
+}
+
+let events = null;
+
+// Listen for rebuilds; the server sends each one with the state, email and text for this issue and view.
 function connect() {
-  const events = new EventSource(`/events?since=${version}`);
-  events.addEventListener("change", () => update());
+  if (events) events.close();
+  events = new EventSource(`/events?since=${version}&slug=${encodeURIComponent(boot.slug)}&${view()}`);
+  events.addEventListener("change", pushed);
   events.addEventListener("open", () => update());
   events.addEventListener("error", () => {
     $("status").textContent = "offline: is `newsletter preview` still running?";
@@ -218,6 +250,7 @@ function change(key, value) {
   settings = { ...settings, [key]: value };
   save();
   apply();
+  if ((key === "scheme" || key === "reader") && events) connect(); // the pushed email is for one view
 }
 
 for (const [value, label] of Object.entries(boot.readers)) $("reader").append(new Option(label, value));
