@@ -3,7 +3,8 @@
 An issue's output depends on its own folder, newsletter.toml, the theme (the publication's templates/ and the
 default theme), the shared assets/ folder, the publication's catalogs in locale/, a logo file named in
 [theme], how images are processed, and the tool itself: its version and its own files, and the libraries
-that render (each one's files change when it is upgraded). Files are hashed by name and content; nothing is followed out of the publication.
+that render (each one's files change when it is upgraded). Files are hashed by name and content; nothing is
+followed out of the publication.
 """
 
 from __future__ import annotations

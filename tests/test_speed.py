@@ -128,7 +128,7 @@ def test_the_narrow_characters_are_one_column_each_in_wcwidth() -> None:
         assert text_wrap.display_width(text) == wcwidth.width(text.replace(text_wrap.GLUE, " ")) == len(text)
 
 
-@pytest.mark.parametrize("content", ["{not json", "[]", '{"version": 1, "libraries": "x"}', "\x00" * 64, "MALFORMED"])
+@pytest.mark.parametrize("content", ["{not json", "[]", '{"version": 2, "libraries": "x"}', "\x00" * 64, "MALFORMED"])
 def test_a_broken_css_parse_cache_changes_nothing(content: str, tmp_path: Path, golden) -> None:
     first = build_in_a_process(FIXTURES / "basic", [], tmp_path / "first")
     assert first.returncode == 0, first.stderr
@@ -137,10 +137,31 @@ def test_a_broken_css_parse_cache_changes_nothing(content: str, tmp_path: Path, 
         data = json.loads(cached.read_text(encoding="utf-8"))
         data["rules"] = {key: [[[[1, "x"], 2, None]], []] for key in data["rules"]}
         data["pairs"] = {key: [["color"]] if n % 2 else {"a": 1} for n, key in enumerate(data["pairs"])}
+        assert data["float"], "the fixture's images have style attributes"
+        data["float"] = dict.fromkeys(data["float"], 5)
         content = json.dumps(data)
     cached.write_text(content, encoding="utf-8")
     again = build_in_a_process(FIXTURES / "basic", [], tmp_path / "again")
     assert again.returncode == 0, again.stderr
     for file in ("email.html", "email.txt"):
         golden(f"emails/basic/2024-05-01-spring/{file}", (tmp_path / "again" / "2024-05-01-spring" / file).read_text())
-    assert json.loads(cached.read_text(encoding="utf-8"))["version"] == 1, "the broken file was written again"
+    from newsletter.render import css_cache
+
+    assert json.loads(cached.read_text(encoding="utf-8"))["version"] == css_cache.VERSION, "written again"
+
+
+def test_with_warm_caches_a_build_never_imports_cssutils(tmp_path: Path) -> None:
+    code = ("import atexit, sys\n"
+            "def report():\n"
+            "    module = sys.modules.get('cssutils')\n"
+            "    print('cssutils', 'loaded' if module is not None and '__file__' in vars(module) else 'not loaded')\n"
+            "atexit.register(report)\n"
+            "sys.argv = ['newsletter', 'build', '--force', '--out', sys.argv[1]]\n"
+            "from newsletter.__main__ import main\n"
+            "main()\n")
+    env = {**os.environ, "PYTHONPATH": str(PROJECT), "NEWSLETTER_INLINE_WORKER": "0"}
+    runs = [subprocess.run([sys.executable, "-c", code, str(tmp_path / "out")], cwd=FIXTURES / "basic", env=env,
+                           capture_output=True, text=True, timeout=120, check=False) for _ in range(2)]
+    assert [run.returncode for run in runs] == [0, 0], runs[0].stderr
+    assert "cssutils loaded" in runs[0].stdout, "empty caches: cssutils parses the CSS"
+    assert "cssutils not loaded" in runs[1].stdout, "every parse came from the cache"

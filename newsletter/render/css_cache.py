@@ -9,12 +9,14 @@ only makes the build slower: it cannot change the output nor make the tool run a
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-VERSION = 1
+VERSION = 2
+KINDS = ("rules", "pairs", "float")  # a style sheet's rules, a declaration's pairs, an image style's float
 MAX_ENTRIES = 10_000  # style texts kept; past this, the file keeps only those this process used
 MAX_BYTES = 8 << 20
 
@@ -28,8 +30,8 @@ class ParseCache:
     def __init__(self, path: Path | None, libraries: str) -> None:
         self.path = path
         self.libraries = libraries
-        self.stored: dict[str, dict[str, Any]] = {"rules": {}, "pairs": {}}
-        self.ready: dict[str, dict[str, Any]] = {"rules": {}, "pairs": {}}
+        self.stored: dict[str, dict[str, Any]] = {kind: {} for kind in KINDS}
+        self.ready: dict[str, dict[str, Any]] = {kind: {} for kind in KINDS}
         self.dirty = False
         if path is not None:
             self._load(path)
@@ -45,7 +47,7 @@ class ParseCache:
             return
         if not isinstance(data, dict) or data.get("version") != VERSION or data.get("libraries") != self.libraries:
             return
-        for kind in ("rules", "pairs"):
+        for kind in KINDS:
             if isinstance(data.get(kind), dict):
                 self.stored[kind] = data[kind]
 
@@ -71,6 +73,17 @@ class ParseCache:
                 ready[key] = parse(text, validate)
                 self._add("pairs", key, ready[key])
         return ready[key]
+
+    def float(self, text: str, parse: Callable[[], str]) -> str:
+        """Return the `float` cssutils reads in a style attribute, parsing it only when not cached."""
+        ready = self.ready["float"]
+        if text not in ready:
+            found = self.stored["float"].get(text)
+            ready[text] = found if isinstance(found, str) else None
+            if ready[text] is None:
+                ready[text] = parse()
+                self._add("float", text, ready[text])
+        return ready[text]
 
     def _add(self, kind: str, key: str, value: Any) -> None:
         """Remember a new result for the cache file."""
@@ -117,26 +130,34 @@ def _rules(value: Any) -> Rules | None:
     return [(tuple(spec), selector, bulk) for spec, selector, bulk in rules], [(a, b) for a, b in leftover]
 
 
-def libraries_tag(*modules: Any) -> str:
-    """Return what identifies the installed premailer and cssutils: each module's file and its change time."""
+def libraries_tag() -> str:
+    """Return what identifies the installed premailer and cssutils: their files and change times.
+
+    Found without importing either (importing cssutils is what the cache spares a build).
+    """
     parts = []
-    for module in modules:
-        path = Path(module.__file__)
-        parts.append(f"{path}:{path.stat().st_mtime_ns}")
+    for name, files in (("premailer", ("__init__.py", "premailer.py", "merge_style.py")),
+                        ("cssutils", ("__init__.py",))):
+        spec = importlib.util.find_spec(name)
+        folder = Path(spec.origin).parent if spec is not None and spec.origin else None
+        for file in files:
+            path = folder / file if folder else Path(name)
+            try:
+                parts.append(f"{path}:{path.stat().st_mtime_ns}")
+            except OSError:
+                parts.append(f"{path}:missing")
     return " ".join(parts)
 
 
-def install(premailer_class: Any) -> tuple[Any, ParseCache]:
+def install(premailer_class: Any, libraries: str) -> tuple[Any, ParseCache]:
     """Return a Premailer subclass, and the cache it and premailer's style merging read parsed CSS from."""
-    import cssutils
     import premailer.merge_style
     import premailer.premailer
 
     from newsletter import cache
 
     folder = cache.folder(None, "premailer")
-    parsed = ParseCache(folder / "parsed.json" if cache.usable(folder) else None,
-                        libraries_tag(premailer.premailer, premailer.merge_style, cssutils))
+    parsed = ParseCache(folder / "parsed.json" if cache.usable(folder) else None, libraries)
     original = premailer.merge_style.csstext_to_pairs
 
     def csstext_to_pairs(csstext: str, validate: bool = True) -> Pairs:
@@ -145,6 +166,7 @@ def install(premailer_class: Any) -> tuple[Any, ParseCache]:
     csstext_to_pairs._lock = original._lock  # type: ignore[attr-defined]  # merge_styles takes it
     premailer.merge_style.csstext_to_pairs = csstext_to_pairs
     premailer.premailer.csstext_to_pairs = csstext_to_pairs
+    premailer.premailer.cssutils = _Cssutils(premailer.premailer.cssutils, parsed)
 
     class CachedPremailer(premailer_class):  # type: ignore[misc, valid-type]
         """premailer, reading the rules of a style sheet it parsed in an earlier run from the cache."""
@@ -156,3 +178,41 @@ def install(premailer_class: Any) -> tuple[Any, ParseCache]:
             return parsed.style_rules(css_body, ruleset_index, options, lambda: parse(css_body, ruleset_index))
 
     return CachedPremailer, parsed
+
+
+class _Cssutils:
+    """cssutils as premailer's own module sees it: a style attribute's `float` comes from the cache.
+
+    premailer reads only `float` of the style of each image (to add align= for Outlook); anything else
+    asked of a parsed style, or of the module, goes to cssutils itself.
+    """
+
+    def __init__(self, module: Any, parsed: ParseCache) -> None:
+        self._module = module
+        self._parsed = parsed
+
+    def parseStyle(self, text: str, *args: Any, **kwargs: Any) -> Any:  # cssutils' name
+        """Return the style attribute `text`, parsed only when more than its float is asked."""
+        if args or kwargs:
+            return self._module.parseStyle(text, *args, **kwargs)
+        return _Style(text, self._module, self._parsed)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._module, name)
+
+
+class _Style:
+    """A style attribute whose float is read from the cache; any other attribute parses it with cssutils."""
+
+    def __init__(self, text: str, module: Any, parsed: ParseCache) -> None:
+        self._text = text
+        self._module = module
+        self._parsed = parsed
+
+    @property
+    def float(self) -> str:
+        """Return the attribute's `float` value, as cssutils gives it."""
+        return self._parsed.float(self._text, lambda: self._module.parseStyle(self._text).float)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._module.parseStyle(self._text), name)
