@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
 import unicodedata
 from pathlib import Path
@@ -65,6 +64,8 @@ def resolve_issue(settings: Settings, name: str, cwd: Path | None = None) -> Pat
         if (folder / ISSUE_FILE).is_file():
             return folder.resolve()
     slugs = [p.name for p in list_issues(settings)]
+    import difflib  # here: only a name that is not found needs it
+
     hint = difflib.get_close_matches(name, slugs, n=1)
     message = f"no issue named {name!r}"
     message += f"; did you mean {hint[0]!r}?" if hint else f"; known issues: {', '.join(slugs) or 'none yet'}"

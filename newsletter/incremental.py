@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -138,6 +137,8 @@ def build_job(settings: Settings, out_root: Path, verbose: bool, job: Job, *, in
                 write_failed_mjml(exc, slug, out_root)
             except NewsletterError as also:
                 exc.problems.extend(also.problems)
+        import traceback
+
         return Outcome(slug, "failed", target, problems=list(exc.problems),
                        trace="".join(traceback.format_exception(exc)) if verbose else "")
     return Outcome(slug, "built", target, lines, _summary(target, stories))

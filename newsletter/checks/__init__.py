@@ -164,11 +164,17 @@ def check_rendered(rendered: Rendered, loader: Iterable[Problem] = ()) -> list[F
 
 
 def prepare(settings: Settings) -> None:
-    """Load the rules and the stemmer for the publication's language ahead of check_rendered()."""
+    """Load the rules, the stemmer for the publication's language and the caniemail data ahead of check_rendered().
+
+    `build` calls it while the CSS is inlined in a worker, so that these first-use costs are paid meanwhile.
+    """
+    from newsletter.checks import colours  # noqa: F401  (lxml.html and cssselect, for the contrast rule)
+    from newsletter.checks.compat import features
     from newsletter.checks.editorial import stemmer
 
     families()
     stemmer(settings.publication.language)
+    features()
 
 
 def summarise(findings: Iterable[Finding], root: Path | None = None, limit: int = 10) -> list[str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable, Iterator
 from html import unescape
@@ -130,6 +129,8 @@ def _line(path: Path, number: int, line: str, literal: set[int]) -> Iterator[Fin
             continue
         name = match.group(1)
         if name not in TAGS:
+            import difflib  # here: only an unknown tag needs it
+
             hint = difflib.get_close_matches(name, TAGS, n=1, cutoff=0.6)
             yield UNKNOWN.at(path, number, f"“{match.group(0)}” is not a merge tag"
                                            + (f"; did you mean {hint[0]}?" if hint else ""),

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import functools
 import sys
-import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -49,6 +48,8 @@ def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
             return func(*args, **kwargs)
         except NewsletterError as exc:
             if ctx and ctx.verbose:
+                import traceback
+
                 traceback.print_exc()
             report(exc.problems, _root_of(ctx))
             sys.exit(exc.exit_code)
