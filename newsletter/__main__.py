@@ -19,14 +19,15 @@ def _command(args: list[str]) -> str:
 
 
 def main() -> None:
-    """Run the CLI; a build starts its CSS-inlining worker first, before the CLI's own imports.
+    """Run the CLI; a build asked to inline in a worker starts it first, before the CLI's own imports.
 
     The collector runs after every 100,000 new objects instead of 700: loading the modules creates about
     60,000 that are never garbage, and a single build then needs no collection at all (a build --all or a
     preview still collects, so memory stays bounded).
     """
     gc.set_threshold(GC_THRESHOLD, 10, 10)
-    if _command(sys.argv[1:]) == "build" and "--all" not in sys.argv:  # --all builds in worker processes
+    if (_command(sys.argv[1:]) == "build" and "--all" not in sys.argv  # --all builds in worker processes
+            and os.environ.get("NEWSLETTER_INLINE_WORKER") == "1"):
         from newsletter.render.inline import start_background_inliner
 
         start_background_inliner()
