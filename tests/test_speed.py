@@ -165,3 +165,18 @@ def test_with_warm_caches_a_build_never_imports_cssutils(tmp_path: Path) -> None
     assert [run.returncode for run in runs] == [0, 0], runs[0].stderr
     assert "cssutils loaded" in runs[0].stdout, "empty caches: cssutils parses the CSS"
     assert "cssutils not loaded" in runs[1].stdout, "every parse came from the cache"
+
+
+@pytest.mark.parametrize("text", ["Plain words, and “quotes” — dashes.", "", "港の朝 is busy", "ひらがな と カタカナ",
+                                  "𠀀𠀁 wide", "\u303f just below kana", "Ünïcödé café naïve"])
+def test_word_counts_skip_the_kana_pattern_only_where_it_cannot_match(text: str) -> None:
+    import re
+
+    from newsletter.checks.context import count_words
+    from newsletter.model import unspaced
+
+    pattern = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]")
+    wide = len(pattern.findall(text))
+    spaced = sum(1 for word in pattern.sub(" ", text).split() if any(c.isalnum() for c in word))
+    assert count_words(text)[0] == spaced + wide
+    assert pattern.pattern == unspaced().pattern

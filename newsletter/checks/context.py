@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from newsletter.content import ISSUE_FILE
 from newsletter.errors import NewsletterError
 from newsletter.files import key_line, read_text, table_line
+from newsletter.model import UNSPACED_FROM, unspaced
 
 if TYPE_CHECKING:
     from markdown_it.token import Token
@@ -24,8 +25,6 @@ WORDS_PER_MINUTE = 238  # average silent reading speed for non-fiction (Brysbaer
 CHARS_PER_MINUTE = {"ja": 500, "zh": 400}
 DEFAULT_CHARS_PER_MINUTE = 500
 _FRONT_KEY = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\s*:")
-# Han ideographs, kana and the CJK symbols block: characters that are words of their own for counting.
-_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]")
 # Markdown syntax at a line's start (quote marks, list markers, heading marks, indentation), not typing.
 CONTAINER = re.compile(r"^[ \t]*(?:(?:>|(?:[-+*]|\d{1,9}[.)]|#{1,6})(?=[ \t]))[ \t]*)*", re.MULTILINE)
 # What readers do not read as prose: code, link targets, tags, URLs, addresses, merge tags, entities, escapes.
@@ -193,10 +192,11 @@ def hidden_spans(raw: str, markdown: bool = True) -> list[tuple[int, int]]:
 
 def count_words(text: str, language: str = "en") -> tuple[int, float]:
     """Return (words, minutes to read) of a text: spaced words, plus one per character of unspaced scripts."""
-    unspaced = len(_UNSPACED.findall(text))
-    spaced = sum(1 for word in _UNSPACED.sub(" ", text).split() if any(c.isalnum() for c in word))
+    wide = max(text, default="") >= UNSPACED_FROM  # else no kana nor ideograph: no need for the pattern
+    unspaced_count = len(unspaced().findall(text)) if wide else 0
+    spaced = sum(1 for word in (unspaced().sub(" ", text) if wide else text).split() if any(c.isalnum() for c in word))
     rate = CHARS_PER_MINUTE.get(language.split("-", 1)[0].casefold(), DEFAULT_CHARS_PER_MINUTE)
-    return spaced + unspaced, spaced / WORDS_PER_MINUTE + unspaced / rate
+    return spaced + unspaced_count, spaced / WORDS_PER_MINUTE + unspaced_count / rate
 
 
 @functools.lru_cache(maxsize=256)
