@@ -7,6 +7,7 @@ from pathlib import Path
 from newsletter.config import Settings
 from newsletter.errors import Collector, ContentError
 from newsletter.files import key_line, read_text
+from newsletter.imagerefs import IMAGE_TYPES
 from newsletter.images import prepare_image
 from newsletter.model import Image
 
@@ -16,8 +17,6 @@ def resolve_logo(settings: Settings, key: str, found: Collector) -> Image | None
     src = str(getattr(settings.theme, key)).strip()
     if not src:
         return None
-    from newsletter.content import IMAGE_TYPES  # content imports this module
-
     line = key_line(read_text(settings.path), "theme", key)
     alt = settings.publication.name
     if src.startswith("http://"):

@@ -27,8 +27,8 @@ PIPELINE_LIMIT = 10.0  # seconds for a whole issue: load, render, inline, check,
 
 # name -> (expression building the 100 KB input from N, code run on `text`): regular expressions on user text
 SHAPES = {
-    "raw-img": ('"<img " * (N // 5)', "content._RAW_IMG.findall(text)"),
-    "raw-img-src-spaces": ('"<img src" + " " * N', "content._RAW_IMG.findall(text)"),
+    "raw-img": ('"<img " * (N // 5)', "imagerefs._RAW_IMG.findall(text)"),
+    "raw-img-src-spaces": ('"<img src" + " " * N', "imagerefs._RAW_IMG.findall(text)"),
     "merge-tag-spaces": ('"{{ first_name" + " " * N', "mergetags.WRITTEN.findall(text); mergetags.mark_written(text)"),
     "merge-tag-default-spaces": ("\"{{ first_name | default: 'x'\" + ' ' * N",
                                  "mergetags.WRITTEN.findall(text); mergetags.hold(text)"),
@@ -75,7 +75,7 @@ STORIES = {
 _CHILD = r"""
 import sys, time
 from pathlib import Path
-from newsletter import content, files, limits, markdown, mergetags
+from newsletter import files, imagerefs, limits, markdown, mergetags
 from newsletter.archive import page
 from newsletter.archive.head import SiteInfo
 from newsletter.archive.page import feed_entry, web_page
