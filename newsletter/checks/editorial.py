@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from newsletter.checks import Finding, Rule
-from newsletter.checks.context import CONTAINER, Block, Context, count_words
+from newsletter.checks.context import CONTAINER, Block, Context, code_spans, count_words
 from newsletter.checks.figures import figures
 from newsletter.checks.language import TYPOGRAPHIC, VISIBLE_BLANKS, Language, base, language
 
@@ -44,7 +44,6 @@ LISTING_WORDS = 40  # list items and table rows up to this long are listings, wh
 LONG_FACTOR, LONG_MIN_WORDS, LONG_MIN_STORIES = 3, 400, 3
 _SPACES = re.compile(r"(?<=\S)[^\S\n]{2,}(?=\S)")  # any two blanks in a row: spaces, no-break spaces, tabs
 _DOUBLE_WORD = re.compile(r"\b([^\W\d_]+)\s+(\1)\b", re.IGNORECASE)
-_CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`).+?(?<!`)\1(?!`)", re.DOTALL)
 _SUBSCRIBE = re.compile(r"\bsubscri(?:be|ption)\b", re.IGNORECASE)
 _STEMMERS = {"en": "english", "de": "german", "fr": "french", "es": "spanish", "it": "italian", "nl": "dutch",
              "pt": "portuguese", "sv": "swedish", "da": "danish", "no": "norwegian", "nb": "norwegian",
@@ -197,7 +196,11 @@ def _prose(block: Block) -> str:
     if not block.markdown:
         return block.raw
     raw = CONTAINER.sub(lambda m: " " * len(m.group()), block.raw)
-    return _CODE_SPAN.sub(lambda m: re.sub(r"[^\n]", "0", m.group()), raw)
+    parts, done = [], 0
+    for start, end in code_spans(raw):
+        parts += [raw[done:start], re.sub(r"[^\n]", "0", raw[start:end])]
+        done = end
+    return "".join([*parts, raw[done:]])
 
 
 def _quotes(story: Story, blocks: list[Block], lang: Language) -> Iterator[Finding]:

@@ -54,6 +54,8 @@ SHAPES = {
     "markdown-image": ('"![" * (N // 2)', "checks_images._MD_IMAGE.search(text)"),
     "hidden-address": ('"a" * N', "checks_context._HIDDEN.findall(text)"),
     "hidden-tags": ('"%%{" * (N // 3) + "{{ " * (N // 3)', "checks_context._HIDDEN.findall(text)"),
+    "code-spans-growing": ('"".join("`" * k + "x" for k in range(1, 447))', "checks_context.hidden_spans(text)"),
+    "code-spans-unclosed": ('"`x" * (N // 2)', "checks_context.hidden_spans(text)"),
 }
 
 # name -> a story body of about 100 KB, run through the whole pipeline
@@ -70,6 +72,7 @@ STORIES = {
     "close-tags": '"<div>\\n" + "</" * (N // 2) + "\\n</div>\\n"',
     "long-word": '"a" * N + "\\n"',
     "underscores": '"_a" * (N // 2) + "\\n"',
+    "backticks": '"".join("`" * k + "x" for k in range(1, 447)) + "\\n"',
 }
 
 _CHILD = r"""
