@@ -184,7 +184,8 @@ CASES = [
     Case("accessibility/small-text", {"newsletter.toml": set_key("font_size", "12")}, ("newsletter.toml", 12),
          {"newsletter.toml": set_key("font_size", "14")}),
     Case("accessibility/no-lang", {"newsletter.toml": set_key("language", '""')}, ("newsletter.toml", 9),
-         {"newsletter.toml": set_key("language", '"en-GB"')}),
+         {"newsletter.toml": set_key("language", '""'),  # the issue's own language declares it
+          "ISSUE/issue.toml": lambda text: f'language = "en-GB"\n{text}'}),
     # merge tags
     Case("mergetags/unknown", {"ISSUE/04-case.md": md("Hello {{ frist_name }}, welcome.")}, ("04-case.md", 3),
          {"ISSUE/04-case.md": md('Hello {{ first_name | default: "there" }}, welcome.')}),

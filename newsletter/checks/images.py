@@ -235,7 +235,7 @@ def _text_and_language(ctx: Context) -> Iterator[Finding]:
     if theme.font_size < MIN_FONT_PX:
         yield SMALL_TEXT.at(ctx.config_path, ctx.config_line("theme", "font_size"),
                             f"body text is {theme.font_size} px; under {MIN_FONT_PX} px is hard to read on phones")
-    if not ctx.settings.publication.language.strip():
+    if not (ctx.issue.language or ctx.settings.publication.language).strip():  # issue.toml's may set it
         yield NO_LANG.at(ctx.config_path, ctx.config_line("publication", "language"),
                          "`language` is empty, so screen readers guess how to pronounce the email")
     elif ctx.rendered is not None and not _HTML_LANG.search(ctx.rendered.html):
