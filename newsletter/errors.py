@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,12 +20,7 @@ class Problem:
         """Return `path:line` relative to root, or '' when the problem has no file."""
         if self.path is None:
             return ""
-        shown = self.path
-        if root is not None:
-            try:
-                shown = self.path.resolve().relative_to(root.resolve())
-            except ValueError:
-                shown = self.path
+        shown = _shown(self.path, root) if root is not None else self.path
         return f"{shown}:{self.line}" if self.line else str(shown)
 
     def format(self, root: Path | None = None) -> str:
@@ -32,6 +28,16 @@ class Problem:
         where = self.location(root)
         prefix = "warning: " if self.level == "warning" else ""
         return f"{where}: {prefix}{self.message}" if where else f"{prefix}{self.message}"
+
+
+@functools.lru_cache(maxsize=16384)
+def _shown(path: Path, root: Path) -> Path:
+    """Return path relative to root when it is inside it, else as given (resolved once per pair: a report of
+    thousands of findings in a few files asked the file system the same question each time)."""
+    try:
+        return path.resolve().relative_to(root.resolve())
+    except ValueError:
+        return path
 
 
 class NewsletterError(Exception):

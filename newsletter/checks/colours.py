@@ -57,17 +57,22 @@ class Styled:
 
 
 def styled_text(html: str) -> Iterator[Styled]:
-    """Yield every visible element with text of its own, once per mode (light, dark)."""
+    """Yield the first visible element with text of its own of each look (tag, colours, size class), per mode."""
     document = lxml.html.document_fromstring(html)
     sheets = "\n".join(style.text or "" for style in document.iter("style"))
-    light = _rules(sheets, dark=False)
-    dark = [rule for rule in _rules(sheets, dark=True) if rule not in light]
+    light, dark = _sheet_rules(sheets)
     matched = _matching_rules(document, light + dark)
     for mode in MODES:
         allowed = set(range(len(light) + (len(dark) if mode == "dark" else 0)))
         rules = {element: [m for m in found if m[1] in allowed] for element, found in matched.items()}
-        yield from _walk(document, rules, mode, {"color": "#000000", "background-color": "#ffffff",
-                                                 "font-size": "16px", "font-weight": "400"})
+        yield from _walk(document, rules, mode, ("#000000", "#ffffff", 16.0, "400"))
+
+
+@functools.lru_cache(maxsize=8)
+def _sheet_rules(sheets: str) -> tuple[list, list]:
+    """Return the light rules and the rules only dark mode adds (kept: every issue of a build has the same CSS)."""
+    light = _rules(sheets, dark=False)
+    return light, [rule for rule in _rules(sheets, dark=True) if rule not in light]
 
 
 def _rules(css: str, dark: bool) -> list[tuple[str, dict[str, tuple[str, bool]]]]:
@@ -178,31 +183,60 @@ def _needs(node: Any) -> Iterator[str]:
             node = getattr(node, "selector", None)
 
 
-def _walk(element: Any, rules: dict[Any, list], mode: str, parent: dict[str, str]) -> Iterator[Styled]:
-    """Compute this element's colours from its parent's and yield it and its descendants with text."""
-    tag = element.tag if isinstance(element.tag, str) else ""
-    if not tag or tag in _SKIPPED:
-        return
-    own = _cascade(element, rules.get(element, []), tag)
+State = tuple[str, str, float, str]  # what an element passes down: colour as written, background, font px, weight
+def _walk(root: Any, rules: dict[Any, list], mode: str, base: State) -> Iterator[Styled]:
+    """Compute each element's colours from its parent's; yield the first element of each look, in document order.
+
+    A stack, not recursion (nested generators passed every item up through each level of a deep email), and
+    an element's state is computed once per (tag, style, rules, bgcolor, parent state): most elements are alike.
+    """
+    stack = [(root, base)]
+    states: dict[tuple, State | None] = {}
+    seen: set[tuple[str, str, str, bool]] = set()
+    while stack:
+        element, parent = stack.pop()
+        tag = element.tag if isinstance(element.tag, str) else ""
+        if not tag or tag in _SKIPPED:
+            continue
+        matched = rules.get(element, [])
+        key = (tag, element.get("style"), tuple(order for _, order, _ in matched), element.get("bgcolor"), parent)
+        if key in states:
+            state = states[key]
+        else:
+            state = states[key] = _state(element, matched, tag, parent)
+        if state is None:  # hidden, with everything in it
+            continue
+        written, background, font, weight = state
+        colour = css_colour(written)
+        if colour and font > 1 and _has_text(element):
+            bold = weight in {"bold", "bolder"} or weight[:1] in "6789"
+            look = (tag, colour, background, font >= 24 or (bold and font >= 18.66))
+            if look not in seen:
+                seen.add(look)
+                text = " ".join(((element.text or "") + " ".join(child.tail or "" for child in element)).split())
+                yield Styled(mode, tag, text, colour, background, font, bold)
+        stack.extend((child, state) for child in reversed(element))
+
+
+def _state(element: Any, matched: list, tag: str, parent: State) -> State | None:
+    """Return the state an element has and passes down, or None when it is hidden."""
+    own = _cascade(element, matched, tag)
     if own.get("display") == "none" or "mso-hide:all" in (element.get("style") or "").replace(" ", ""):
-        return
-    computed = dict(parent)
-    font = _font_px(own.get("font-size", ""), float(parent["font-size"].removesuffix("px")))
-    computed["font-size"] = f"{font}px"
-    for name in ("color", "font-weight"):
-        if name in own and own[name] not in {"inherit", "currentcolor"}:
-            computed[name] = own[name]
+        return None
+    written, background, inherited, weight = parent
+    font = _font_px(own.get("font-size", ""), inherited)
+    if own.get("color") not in {None, "inherit", "currentcolor"}:
+        written = own["color"]
+    if own.get("font-weight") not in {None, "inherit", "currentcolor"}:
+        weight = own["font-weight"]
     background = css_colour(own.get("background-color", "")) or css_colour(own.get("background", "")) or \
-        css_colour(element.get("bgcolor") or "")
-    if background:
-        computed["background-color"] = background
-    text = " ".join(((element.text or "") + " ".join(child.tail or "" for child in element)).split())
-    colour = css_colour(computed["color"])
-    if text and font > 1 and colour:
-        yield Styled(mode, tag, text, colour, computed["background-color"], font,
-                     computed["font-weight"] in {"bold", "bolder"} or computed["font-weight"][:1] in "6789")
-    for child in element:
-        yield from _walk(child, rules, mode, computed)
+        css_colour(element.get("bgcolor") or "") or background
+    return written, background, font, weight
+
+
+def _has_text(element: Any) -> bool:
+    """Return True when an element has text of its own (not only its children's)."""
+    return bool((element.text or "").strip()) or any((child.tail or "").strip() for child in element)
 
 
 def _cascade(element: Any, matched: list, tag: str) -> dict[str, str]:

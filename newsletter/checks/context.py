@@ -94,6 +94,7 @@ class Context:
     link_timeout: float = 10.0
     _html_bytes: int | None = field(default=None, init=False, repr=False)
     _blocks: dict[Path, list[Block]] = field(default_factory=dict, init=False, repr=False)
+    _lines: dict[Path, tuple[str, ...]] = field(default_factory=dict, init=False, repr=False)
 
     @property
     def meta_path(self) -> Path:
@@ -116,9 +117,11 @@ class Context:
             self._html_bytes = len(fill(self.rendered.html, preview_filler(self.rendered)).encode("utf-8"))
         return self._html_bytes
 
-    def lines(self, path: Path) -> list[str]:
-        """Return a file's lines (cached), or none when it cannot be read."""
-        return _lines(path)
+    def lines(self, path: Path) -> tuple[str, ...]:
+        """Return a file's lines (read once per check), or none when it cannot be read."""
+        if path not in self._lines:
+            self._lines[path] = tuple(_lines(path))
+        return self._lines[path]
 
     def meta_line(self, key: str) -> int | None:
         """Return the line of a top-level key in issue.toml."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -48,7 +48,7 @@ def apply(ctx: Context, findings: Iterable[Finding]) -> list[Finding]:
     return out
 
 
-def ignores(lines: list[str]) -> tuple[dict[int, set[str]], dict[int, set[str]]]:
+def ignores(lines: Sequence[str]) -> tuple[dict[int, set[str]], dict[int, set[str]]]:
     """Return (rule ids ignored per line, rule ids named per comment line).
 
     A comment after text on a line ignores findings on that line; a comment alone on its line ignores the next
