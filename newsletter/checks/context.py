@@ -223,6 +223,7 @@ def code_spans(raw: str) -> list[tuple[int, int]]:
     return spans
 
 
+@functools.lru_cache(maxsize=512)
 def count_words(text: str, language: str = "en") -> tuple[int, float]:
     """Return (words, minutes to read) of a text: spaced words, plus one per character of unspaced scripts."""
     wide = max(text, default="") >= UNSPACED_FROM  # else no kana nor ideograph: no need for the pattern

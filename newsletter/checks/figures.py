@@ -9,12 +9,15 @@ the figure changed, and they are not set in different times. List items and tabl
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from newsletter.checks.context import Block, hidden_spans
 from newsletter.checks.language import Language, parse_figure
+
+_DIGIT = re.compile(r"\d")
 
 MAX_SKIP = 3  # stop words allowed between a figure and the word it is attached to
 _STOPWORDS = frozenset(
@@ -103,27 +106,37 @@ def blank(block: Block) -> str:
     between two links) becomes a stop, so the words either side are not read as one phrase.
     """
     raw = block.raw
+    parts, done = [], 0
     for start, end in hidden_spans(raw, block.markdown):
         piece = raw[start:end]
         blanks = re.sub(r"[^\n]", " ", piece)
         if not _INLINE_TAG.fullmatch(piece) and not piece.startswith("&"):
             blanks = "|" + blanks[1:]
-        raw = raw[:start] + blanks + raw[end:]
-    return raw
+        parts += [raw[done:start], blanks]
+        done = end
+    return "".join([*parts, raw[done:]])
 
 
 def _tokens(text: str, lang: Language) -> list[tuple[str, str, int]]:
     """Return (kind, text, offset) tokens: figures in the language's notation, words and stops."""
-    groups, dec = re.escape(lang.group), re.escape(lang.decimal)
+    pattern = _token_pattern(lang.group, lang.decimal)
+    return [(m.lastgroup or "", m.group(), m.start()) for m in pattern.finditer(text) if m.lastgroup != "skip"]
+
+
+@functools.lru_cache(maxsize=32)
+def _token_pattern(group: str, decimal: str) -> re.Pattern[str]:
+    """Return the token pattern for a language's digit grouping and decimal marks."""
+    groups, dec = re.escape(group), re.escape(decimal)
     figure = (rf"(?<![\w.,:/#@’'-])(?:\d{{1,3}}(?:[{groups}]\d{{3}})+|\d+)(?:{dec}\d+)?"
               rf"(?![^\W_]|[.,:’'/]\d|-\w)")
-    pattern = re.compile(rf"(?P<num>{figure})|(?P<word>[^\W\d_][\w'’.-]*[^\W_]|[^\W\d_])"
-                         r"|(?P<stop>[.;:!?,()|。！？；：，])|(?P<skip>\d[\w.,:-]*)")
-    return [(m.lastgroup or "", m.group(), m.start()) for m in pattern.finditer(text) if m.lastgroup != "skip"]
+    return re.compile(rf"(?P<num>{figure})|(?P<word>[^\W\d_][\w'’.-]*[^\W_]|[^\W\d_])"
+                      r"|(?P<stop>[.;:!?,()|。！？；：，])|(?P<skip>\d[\w.,:-]*)")
 
 
 def _figures(block: Block, lang: Language, stem: Callable[[str], str]) -> Iterator[_Figure]:
     """Yield the figures of a block that count something named by the words around them."""
+    if not _DIGIT.search(block.raw):
+        return  # no figure to find (most blocks of prose)
     tokens = _tokens(blank(block), lang)
     sentences = _sentences(tokens, lang, stem)
     words = [t[1] for t in tokens if t[0] == "word" and len(t[1]) > 3]
