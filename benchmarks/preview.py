@@ -130,7 +130,7 @@ def main() -> int:
     print(summary("save -> change painted in the page", visible))
     print(summary("  save -> watcher reports it", watch))
     print(summary("  in-process rebuild", rebuild))
-    print(summary("  rebuilt -> painted (SSE+fetch+swap)", push))
+    print(summary("  rebuilt -> painted (event + swap)", push))
     print(summary("build_issue() alone, warm process", loop))
     ok = statistics.median(visible) <= 300 and statistics.median(rebuild) <= 60
     print("targets (median <= 300 ms visible, <= 60 ms rebuild):", "met" if ok else "NOT met")
