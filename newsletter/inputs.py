@@ -38,18 +38,22 @@ def digest(*parts: str) -> str:
 def folder_hash(folder: Path) -> str:
     """Return a hash of every file under a folder, names and contents, skipping hidden files and folders."""
     hashed = hashlib.sha256()
+    for path in _visible_files(folder):
+        hashed.update(os.fsencode(path.relative_to(folder)) + b"\0")
+        item = fingerprint(path)  # never blocks on a FIFO nor follows a link out
+        hashed.update(len(item).to_bytes(8, "big") + item)
+    return hashed.hexdigest()
+
+
+def _visible_files(folder: Path) -> Iterable[Path]:
+    """Yield the files under a folder in a stable order, leaving out hidden files and folders (none for a link)."""
     if not folder.is_dir() or folder.is_symlink():
-        return hashed.hexdigest()
+        return
     for dirpath, dirnames, filenames in os.walk(folder):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in sorted(filenames):
-            if name.startswith("."):
-                continue
-            path = Path(dirpath) / name
-            hashed.update(os.fsencode(path.relative_to(folder)) + b"\0")
-            item = fingerprint(path)  # never blocks on a FIFO nor follows a link out
-            hashed.update(len(item).to_bytes(8, "big") + item)
-    return hashed.hexdigest()
+            if not name.startswith("."):
+                yield Path(dirpath) / name
 
 
 @functools.cache
@@ -117,22 +121,15 @@ def folder_stats(folder: Path) -> tuple[str, int]:
     """
     hashed = hashlib.sha256()
     newest = 0
-    if not folder.is_dir() or folder.is_symlink():
-        return hashed.hexdigest(), newest
-    for dirpath, dirnames, filenames in os.walk(folder):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in sorted(filenames):
-            if name.startswith("."):
-                continue
-            path = Path(dirpath) / name
-            try:
-                info = path.lstat()
-            except OSError:
-                hashed.update(os.fsencode(path.relative_to(folder)) + b"\0missing\0")
-                continue
-            newest = max(newest, info.st_mtime_ns)
-            hashed.update(os.fsencode(path.relative_to(folder)) + b"\0" + (
-                f"{info.st_mode} {info.st_size} {info.st_mtime_ns} {info.st_ctime_ns} {info.st_ino}".encode()))
+    for path in _visible_files(folder):
+        try:
+            info = path.lstat()
+        except OSError:
+            hashed.update(os.fsencode(path.relative_to(folder)) + b"\0missing\0")
+            continue
+        newest = max(newest, info.st_mtime_ns)
+        hashed.update(os.fsencode(path.relative_to(folder)) + b"\0" + (
+            f"{info.st_mode} {info.st_size} {info.st_mtime_ns} {info.st_ctime_ns} {info.st_ino}".encode()))
     return hashed.hexdigest(), newest
 
 
