@@ -137,7 +137,10 @@ def _figures(block: Block, lang: Language, stem: Callable[[str], str]) -> Iterat
     """Yield the figures of a block that count something named by the words around them."""
     if not _DIGIT.search(block.raw):
         return  # no figure to find (most blocks of prose)
-    tokens = _tokens(blank(block), lang)
+    text = blank(block)
+    if not _DIGIT.search(text):
+        return  # digits only in what readers do not read: link targets, code, addresses
+    tokens = _tokens(text, lang)
     sentences = _sentences(tokens, lang, stem)
     words = [t[1] for t in tokens if t[0] == "word" and len(t[1]) > 3]
     heading = block.kind == "heading" or (bool(words) and sum(w[0].isupper() for w in words) >= 0.6 * len(words))
