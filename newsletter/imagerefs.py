@@ -110,10 +110,5 @@ def resolve_image(image: Image, story: Story, issue_dir: Path, settings: Setting
         return None
     # Always the local file: email.html and the preview show it; exports point it at [images] base_url.
     out_src = f"images/{prepared.name}"
-    note = "local images keep relative paths (images/…)"
-    if not settings.images.base_url and not any(w.message.startswith(note) for w in found.warnings):
-        found.warn(f"{note}: exports to hosted platforms (Mailchimp, Kit, Brevo, Buttondown, listmonk, Ghost, "
-                   "SendGrid, Postmark, Mailgun, SES) need absolute URLs; set [images] base_url, for example to "
-                   "the publication url where `newsletter archive` puts them", settings.path)
     return Image(src=out_src, alt=image.alt, path=prepared.path, line=where,
                  width=prepared.width, height=prepared.height, caption=image.caption, credit=image.credit)
