@@ -187,16 +187,44 @@ def reading_minutes(words: int) -> int:
 
 def hidden_spans(raw: str, markdown: bool = True) -> list[tuple[int, int]]:
     """Return the (start, end) spans of a block's source that readers do not read as prose, in order."""
-    spans = code_spans(raw) if markdown else []
-    for pattern in (_HIDDEN_MD, _HIDDEN) if markdown else (_HIDDEN,):
-        starts = [start for start, _ in spans]
-        kept = sorted(spans)
-        for match in pattern.finditer(raw):
-            at = bisect.bisect_right(starts, match.end() - 1) - 1  # the last span that starts before its end
-            if at < 0 or kept[at][1] <= match.start():  # it overlaps no span found before
-                spans.append(match.span())
-        spans.sort()
-    return spans
+    spans = _markdown_spans(raw) if markdown else []
+    starts = [start for start, _ in spans]
+    more = []
+    for match in _HIDDEN.finditer(raw):
+        at = bisect.bisect_right(starts, match.start()) - 1
+        if at < 0 or match.start() >= spans[at][1]:  # does not start inside a span found above
+            more.append(match.span())
+    return sorted(spans + more)
+
+
+def _markdown_spans(raw: str) -> list[tuple[int, int]]:
+    """Return code spans, link targets, reference lines, tags, entities and escapes, leftmost first, in one pass.
+
+    A code span is a run of backticks up to the next run of the same length (as CommonMark pairs them); a
+    run without one is text. Each run's partner is found once, so the pass is linear in the text.
+    """
+    runs = [match.span() for match in _TICKS.finditer(raw)]
+    partner: list[int | None] = [None] * len(runs)
+    latest: dict[int, int] = {}
+    for index in range(len(runs) - 1, -1, -1):
+        length = runs[index][1] - runs[index][0]
+        partner[index] = latest.get(length)
+        latest[length] = index
+    spans: list[tuple[int, int]] = []
+    done = run = 0
+    found: tuple[int, int] | None = (-1, -1)  # the next other match at or after `done`; (-1, -1): look again
+    while True:
+        while run < len(runs) and (runs[run][0] < done or partner[run] is None):
+            run += 1  # inside what was found already, or a run no later run closes
+        if found is not None and found[0] < done:  # each search starts past the last: linear in all
+            match = _HIDDEN_MD.search(raw, done)
+            found = match.span() if match else None
+        code = (runs[run][0], runs[partner[run]][1]) if run < len(runs) else None  # type: ignore[index]
+        if code is None and found is None:
+            return spans
+        chosen = code if found is None or (code is not None and code[0] <= found[0]) else found
+        spans.append(chosen)
+        done = chosen[1]
 
 
 def code_spans(raw: str) -> list[tuple[int, int]]:
