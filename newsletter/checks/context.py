@@ -203,13 +203,7 @@ def _markdown_spans(raw: str) -> list[tuple[int, int]]:
     A code span is a run of backticks up to the next run of the same length (as CommonMark pairs them); a
     run without one is text. Each run's partner is found once, so the pass is linear in the text.
     """
-    runs = [match.span() for match in _TICKS.finditer(raw)]
-    partner: list[int | None] = [None] * len(runs)
-    latest: dict[int, int] = {}
-    for index in range(len(runs) - 1, -1, -1):
-        length = runs[index][1] - runs[index][0]
-        partner[index] = latest.get(length)
-        latest[length] = index
+    runs, partner = _tick_runs(raw)
     spans: list[tuple[int, int]] = []
     done = run = 0
     found: tuple[int, int] | None = (-1, -1)  # the next other match at or after `done`; (-1, -1): look again
@@ -233,22 +227,29 @@ def code_spans(raw: str) -> list[tuple[int, int]]:
     A run of backticks opens a span closed by the next run of the same length; a run no later run matches is
     literal text. (A pattern with a back-reference did this in n^1.5 on runs of growing length.)
     """
-    runs = [match.span() for match in _TICKS.finditer(raw)]
-    by_length: dict[int, list[int]] = {}
-    for index, (start, end) in enumerate(runs):
-        by_length.setdefault(end - start, []).append(index)
+    runs, partner = _tick_runs(raw)
     spans: list[tuple[int, int]] = []
     index = 0
     while index < len(runs):
-        start, end = runs[index]
-        same = by_length[end - start]
-        after = bisect.bisect_right(same, index)
-        if after < len(same):
-            spans.append((start, runs[same[after]][1]))
-            index = same[after] + 1
-        else:
+        closing = partner[index]
+        if closing is None:
             index += 1
+        else:
+            spans.append((runs[index][0], runs[closing][1]))
+            index = closing + 1
     return spans
+
+
+def _tick_runs(raw: str) -> tuple[list[tuple[int, int]], list[int | None]]:
+    """Return the runs of backticks and, for each, the index of the next run of the same length (or None)."""
+    runs = [match.span() for match in _TICKS.finditer(raw)]
+    partner: list[int | None] = [None] * len(runs)
+    latest: dict[int, int] = {}
+    for index in range(len(runs) - 1, -1, -1):
+        length = runs[index][1] - runs[index][0]
+        partner[index] = latest.get(length)
+        latest[length] = index
+    return runs, partner
 
 
 @functools.lru_cache(maxsize=512)
