@@ -10,7 +10,7 @@ from newsletter import markdown
 from newsletter.config import Settings
 from newsletter.errors import Collector, ContentError
 from newsletter.files import special_kind
-from newsletter.images import prepare_image
+from newsletter.images import PreparedImage, prepare_image
 from newsletter.mergetags import OPEN, written
 from newsletter.model import Image, Story
 
@@ -99,16 +99,22 @@ def resolve_image(image: Image, story: Story, issue_dir: Path, settings: Setting
     if target.suffix.lower() not in IMAGE_TYPES:
         found.error(f"image {src!r} is not a PNG, JPEG, GIF or WebP file", story.path, where)
         return None
-    try:
-        prepared = prepare_image(target, settings.root, found)
-    except ContentError as exc:  # not a regular file, or over a size or pixel budget
-        found.error(f"image {src!r}: {exc.message}", story.path, where)
-        return None
-    except ValueError:
-        found.error(f"image {src!r} cannot be read as an image; re-export it as PNG or JPEG",
-                    story.path, where)
+    prepared = prepare_or_report(target, settings, found, f"image {src!r}", path=story.path, line=where)
+    if prepared is None:
         return None
     # Always the local file: email.html and the preview show it; exports point it at [images] base_url.
     out_src = f"images/{prepared.name}"
     return Image(src=out_src, alt=image.alt, path=prepared.path, line=where,
                  width=prepared.width, height=prepared.height, caption=image.caption, credit=image.credit)
+
+
+def prepare_or_report(target: Path, settings: Settings, found: Collector, what: str, *, path: Path,
+                      line: int | None) -> PreparedImage | None:
+    """Process a local image file, or record at path:line why it cannot be (over a budget, not an image)."""
+    try:
+        return prepare_image(target, settings.root, found)
+    except ContentError as exc:  # not a regular file, or over a size or pixel budget
+        found.error(f"{what}: {exc.message}", path, line)
+    except ValueError:
+        found.error(f"{what} cannot be read as an image; re-export it as PNG or JPEG", path, line)
+    return None

@@ -5,10 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from newsletter.config import Settings
-from newsletter.errors import Collector, ContentError
+from newsletter.errors import Collector
 from newsletter.files import key_line, read_text
-from newsletter.imagerefs import IMAGE_TYPES
-from newsletter.images import prepare_image
+from newsletter.imagerefs import IMAGE_TYPES, prepare_or_report
 from newsletter.model import Image
 
 
@@ -34,13 +33,8 @@ def resolve_logo(settings: Settings, key: str, found: Collector) -> Image | None
     elif target.suffix.lower() not in IMAGE_TYPES:
         found.error(f"{where} is not a PNG, JPEG, GIF or WebP file", settings.path, line)
     else:
-        try:
-            prepared = prepare_image(target, settings.root, found)
-        except ContentError as exc:  # not a regular file, or over a size or pixel budget
-            found.error(f"{where}: {exc.message}", settings.path, line)
-            return None
-        except ValueError:
-            found.error(f"{where} cannot be read as an image; re-export it as PNG", settings.path, line)
+        prepared = prepare_or_report(target, settings, found, where, path=settings.path, line=line)
+        if prepared is None:
             return None
         return Image(src=f"images/{prepared.name}", alt=alt, path=prepared.path, line=line,
                      width=prepared.width, height=prepared.height)
