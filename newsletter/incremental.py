@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from newsletter import inputs
 from newsletter.config import Settings
 from newsletter.errors import NewsletterError, Problem
+from newsletter.model import STATUSES
 
 if TYPE_CHECKING:
     from newsletter.checks import IssueReport
@@ -224,7 +225,7 @@ def _entry_name(slug: str) -> str:
 
 def _json(report: IssueReport) -> dict[str, Any]:
     """Return a check report as JSON data."""
-    return {"slug": report.slug, "path": str(report.path), "html_bytes": report.html_bytes,
+    return {"slug": report.slug, "path": str(report.path), "html_bytes": report.html_bytes, "status": report.status,
             "findings": [[f.rule, f.level, None if f.path is None else str(f.path), f.line, f.message, f.fix,
                           f.column] for f in report.findings],
             "stories": [[s.file, s.title, s.words, s.reading_minutes, s.html_bytes, s.minutes]
@@ -237,7 +238,7 @@ def _report(data: Any) -> IssueReport | None:
 
     try:
         if not (isinstance(data["slug"], str) and isinstance(data["path"], str)
-                and _optional(data["html_bytes"], int)):
+                and _optional(data["html_bytes"], int) and data["status"] in STATUSES):
             return None
         findings = [Finding(rule, level, None if path is None else Path(path), line, message, fix, column)
                     for rule, level, path, line, message, fix, column in data["findings"]
@@ -251,7 +252,7 @@ def _report(data: Any) -> IssueReport | None:
         return None
     if len(findings) != len(data["findings"]) or len(stories) != len(data["stories"]):
         return None
-    return IssueReport(data["slug"], Path(data["path"]), findings, stories, data["html_bytes"])
+    return IssueReport(data["slug"], Path(data["path"]), findings, stories, data["html_bytes"], data["status"])
 
 
 def _all(kind: type, *values: Any) -> bool:
