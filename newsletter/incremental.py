@@ -74,8 +74,7 @@ def plan_builds(settings: Settings, folders: list[Path], out_root: Path, *, forc
         if any(name.startswith(f".{folder.name}.") for name in leftovers):
             recover(target, KEEP)  # what a killed build left (an export/ it carried) goes back first
         state = _read_json(target / STATE_NAME)
-        source = inputs.source_hash(folder, state.get("source") if state else None)
-        digest = inputs.digest(common, folder.name, str(source["content"]))
+        digest, source = inputs.issue_inputs(common, folder, state.get("source") if state else None)
         if not force and state and state.get("inputs") == digest and _complete(target):
             fresh.append(Outcome(folder.name, "fresh", target, _strings(state.get("lines")),
                                  _summary(target, str(state.get("stories", "")))))
@@ -203,8 +202,7 @@ def check_many(settings: Settings, folders: list[Path], *, links: bool = False, 
     todo: list[Job] = []
     for folder in folders:
         entry = _read_json(kept / _entry_name(folder.name)) if usable else None
-        source = inputs.source_hash(folder, entry.get("source") if entry else None)
-        digest = inputs.digest(common, folder.name, str(source["content"]))
+        digest, source = inputs.issue_inputs(common, folder, entry.get("source") if entry else None)
         found = _report(entry.get("report")) if entry and not force and entry.get("inputs") == digest else None
         if found is None:
             todo.append(Job(folder, digest, source))

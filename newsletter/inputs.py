@@ -108,9 +108,13 @@ def publication_hash(settings: Settings, purpose: str) -> str:
     return digest(*parts)
 
 
-def issue_hash(common: str, folder: Path) -> str:
-    """Return the input hash of one issue: the publication's hash and the issue folder's."""
-    return digest(common, folder.name, folder_hash(folder))
+def issue_inputs(common: str, folder: Path, before: dict[str, object] | None) -> tuple[str, dict[str, object]]:
+    """Return an issue's input hash (the publication's hash and its folder's) and its folder's source_hash().
+
+    `before` is what source_hash() returned last time: its content hash is reused when nothing changed.
+    """
+    source = source_hash(folder, before)
+    return digest(common, folder.name, str(source["content"])), source
 
 
 def folder_stats(folder: Path) -> tuple[str, int]:
