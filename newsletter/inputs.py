@@ -20,11 +20,10 @@ from pathlib import Path
 
 from newsletter import __version__
 from newsletter.config import Settings
-from newsletter.files import fingerprint
+from newsletter.files import RACY_NS, files_of, fingerprint
 
 # The publication's folders beside issues/ that a build reads (a test keeps this list in step with the code).
 ROOT_FOLDERS = ("templates", "assets", "locale")
-RACY_NS = 2_000_000_000  # files changed this close to the hash are read again (FAT times are 2 s apart)
 # The libraries whose behaviour shows in what an issue becomes (rendering, inlining, text, images, the checks).
 LIBRARIES = ("jinja2", "markdown_it", "mjml", "premailer", "cssutils", "lxml", "nh3", "yaml",
              "PIL", "wcwidth", "anyascii", "babel", "snowballstemmer", "Stemmer", "cssselect")
@@ -46,14 +45,12 @@ def folder_hash(folder: Path) -> str:
 
 
 def _visible_files(folder: Path) -> Iterable[Path]:
-    """Yield the files under a folder in a stable order, leaving out hidden files and folders (none for a link)."""
+    """Yield the files under a folder in name order, leaving out hidden files and folders (none for a link)."""
     if not folder.is_dir() or folder.is_symlink():
         return
-    for dirpath, dirnames, filenames in os.walk(folder):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in sorted(filenames):
-            if not name.startswith("."):
-                yield Path(dirpath) / name
+    for name, path, _ in files_of(folder):
+        if not name.rpartition("/")[2].startswith("."):
+            yield Path(path)
 
 
 @functools.cache

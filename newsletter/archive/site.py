@@ -28,7 +28,6 @@ from newsletter.archive.state import (
     STATE_VERSION,
     State,
     digest,
-    folder_hash,
     read_state,
     short_hash,
     signature_of,
@@ -38,6 +37,7 @@ from newsletter.archive.work import Built, build_page, feed_content
 from newsletter.config import Settings
 from newsletter.errors import NewsletterError, Problem, UsageError
 from newsletter.i18n import catalogs_stamp
+from newsletter.inputs import folder_hash
 from newsletter.render.templates import theme_dirs
 from newsletter.writer import update_files
 

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from newsletter import __version__
 from newsletter.errors import UsageError
-from newsletter.files import fingerprint
+from newsletter.files import RACY_NS
+from newsletter.inputs import folder_stats
 
 STATE_NAME = "archive.json"
 STATE_VERSION = 2
-RACY_NS = 2_000_000_000  # a file changed this close to the last scan may have changed again unseen: hash it
 
 
 @dataclass
@@ -82,44 +81,6 @@ def digest(*parts: str) -> str:
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:32]
 
 
-def folder_hash(folder: Path) -> str:
-    """Return a hash of every file under a folder (hidden folders skipped): names and contents."""
-    hasher = hashlib.sha256()
-    for name, path, _ in files_of(folder):
-        hasher.update(name.encode() + b"\0")
-        hasher.update(fingerprint(Path(path)))  # never blocks on a FIFO nor follows a link out
-    return hasher.hexdigest()
-
-
-def files_of(folder: Path, hidden: bool = False) -> list[tuple[str, str, os.stat_result]]:
-    """Return (name below folder, path, stat) of every file under a folder, hidden folders skipped unless asked.
-
-    Plain strings and os.scandir, not a Path per file: a publication of 1,000 issues has 12,000 files to look
-    at on every run.
-    """
-    found: list[tuple[str, str, os.stat_result]] = []
-    pending = [(str(folder), "")]
-    while pending:
-        where, prefix = pending.pop()
-        try:
-            with os.scandir(where) as entries:
-                listed = list(entries)
-        except OSError:
-            continue
-        for entry in listed:
-            name = prefix + entry.name
-            try:
-                if entry.is_dir(follow_symlinks=False):
-                    if hidden or not entry.name.startswith("."):
-                        pending.append((entry.path, name + "/"))
-                    continue
-                found.append((name, entry.path, entry.stat()))
-            except OSError:
-                continue
-    found.sort(key=lambda item: item[0])
-    return found
-
-
 def signature_of(folder: Path, scanned: int) -> tuple[str, bool]:
     """Return an issue folder's signature (its files' names, sizes and times) and whether it can be trusted.
 
@@ -127,7 +88,5 @@ def signature_of(folder: Path, scanned: int) -> tuple[str, bool]:
     the files cannot have changed unseen (the "racy" case git's index guards against), so what the last run
     learnt from them still holds without reading them again.
     """
-    files = files_of(folder)
-    signature = digest(*(f"{name}:{info.st_size}:{info.st_mtime_ns}" for name, _, info in files))
-    newest = max((info.st_mtime_ns for _, _, info in files), default=0)
+    signature, newest = folder_stats(folder)
     return signature, newest < scanned - RACY_NS

@@ -7,9 +7,10 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
-from newsletter.archive.state import RACY_NS, files_of, short_hash
+from newsletter.archive.state import short_hash
 from newsletter.config import Settings
 from newsletter.errors import Problem
+from newsletter.files import RACY_NS, files_of
 
 STATIC_DIR = "static"
 LOGO_DIR = "logo"  # the site's copies of [theme] logo and logo_dark when they are files of the publication
