@@ -15,8 +15,6 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from newsletter.writer import process_alive
-
 APP = "newsletter"
 SHARED = "shared"  # caches that do not depend on a publication, such as the default theme's templates
 _SCRATCH_PREFIX = f"{APP}-scratch-"
@@ -69,6 +67,8 @@ def scratch() -> Path:
     It is removed when the process ends; folders left by processes that were killed are removed by the next
     process that needs one.
     """
+    from newsletter.writer import process_alive
+
     tmp = Path(tempfile.gettempdir())
     for old in tmp.glob(f"{_SCRATCH_PREFIX}*"):
         pid = old.name.removeprefix(_SCRATCH_PREFIX).split("-", 1)[0]

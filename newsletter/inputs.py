@@ -71,13 +71,21 @@ def tool_hash() -> str:
     return digest(*parts)
 
 
-def _stat_lines(folder: Path) -> Iterable[str]:
-    """Yield `path size mtime` of every file in and below a package folder (bytecode left out)."""
-    for dirpath, dirnames, filenames in os.walk(folder):
-        dirnames[:] = sorted(d for d in dirnames if d != "__pycache__" and not d.startswith("."))
-        for name in sorted(filenames):
-            if not name.endswith((".pyc", ".pyo")):
-                yield _stat_line(Path(dirpath) / name)
+def _stat_lines(folder: Path | str) -> Iterable[str]:
+    """Yield `path size mtime` of every file in and below a package folder (bytecode left out), in name order."""
+    with os.scandir(folder) as scan:
+        entries = sorted(scan, key=lambda entry: entry.name)
+    for entry in entries:
+        if entry.is_dir(follow_symlinks=False):
+            if entry.name != "__pycache__" and not entry.name.startswith("."):
+                yield from _stat_lines(entry.path)
+        elif not entry.name.endswith((".pyc", ".pyo")):
+            try:
+                info = entry.stat()
+            except OSError:
+                yield f"{entry.path} missing"
+            else:
+                yield f"{entry.path} {info.st_size} {info.st_mtime_ns}"
 
 
 def _stat_line(path: str | Path) -> str:

@@ -256,6 +256,18 @@ def test_compat_default_theme_breaks_no_layout_for_any_client() -> None:
     assert set(DEFAULT_CLIENTS) <= set(CLIENTS)
 
 
+def test_compat_reads_the_latest_tests_cut_from_the_shipped_caniemail_data() -> None:
+    """caniemail-latest.json is exactly what latest_tests() makes of caniemail.json (scripts/refresh-caniemail)."""
+    import json
+
+    from newsletter.checks.compat import DATA, LATEST, latest_tests
+
+    cut = json.loads(LATEST.read_text(encoding="utf-8"))
+    assert cut == latest_tests(json.loads(DATA.read_text(encoding="utf-8")))
+    assert len(cut["data"]) > 250 and features()["css-display-flex"].lacking(["outlook-windows", "gmail"]) == [
+        "Outlook (Windows, classic)"]
+
+
 def test_compat_lookup_is_exact_and_takes_the_latest_test() -> None:
     """line-height is not height; '2025-07' is newer than '9' or '2019'; a client without data is not a crash."""
     assert [slug for _, slug, _ in css_uses("p { line-height: 1.5; }")] == ["css-line-height"]
