@@ -26,9 +26,9 @@ def main() -> None:
     preview still collects, so memory stays bounded).
     """
     gc.set_threshold(GC_THRESHOLD, 10, 10)
-    from newsletter import cache, regex_cache
+    from newsletter import cache, compile_cache
 
-    regex_cache.install(cache.folder(None, "regex") / f"{sys.implementation.cache_tag}.bin")
+    compile_cache.install(cache.folder(None, "compiled") / f"{sys.implementation.cache_tag}.bin")
     if (_command(sys.argv[1:]) == "build" and "--all" not in sys.argv  # --all builds in worker processes
             and os.environ.get("NEWSLETTER_INLINE_WORKER") == "1"):
         from newsletter.render.inline import start_background_inliner

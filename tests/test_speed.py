@@ -53,7 +53,7 @@ def test_build_output_is_byte_identical_to_the_goldens(name: str, tmp_path: Path
                 data = (tmp_path / run / slug / file).read_bytes()
                 golden(f"emails/{name}/{slug}/{file}", data.decode("utf-8"))
     assert list(Path.home().glob(".cache/newsletter/shared/premailer/*.json")), "the CSS parse cache was written"
-    assert list(Path.home().glob(".cache/newsletter/shared/regex/*.bin")), "the compiled-pattern cache was written"
+    assert list(Path.home().glob(".cache/newsletter/shared/compiled/*.bin")), "the compile cache was written"
 
 
 def test_the_english_constants_are_what_babel_gives() -> None:
