@@ -18,13 +18,13 @@ from typing import Any
 import lxml.etree
 import lxml.html
 from cssselect import GenericTranslator, SelectorError, parse
-from cssselect.parser import Class, CombinedSelector, Element
+
+from newsletter.render.selectors import present, subject_needs
 
 _COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
 _DECLARATION = re.compile(r"([\w-]+)\s*:\s*([^;]+)")
 _HEX = re.compile(r"#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})\b")
 _RGB = re.compile(r"rgba?\(\s*(\d+)[\s,]+(\d+)[\s,]+(\d+)(?:[\s,/]+([\d.]+%?))?\s*\)")
-_XML_SPACES = re.compile(r"[ \t\r\n]+")
 _PX = re.compile(r"^([\d.]+)px$")
 _PERCENT = re.compile(r"^([\d.]+)%$")
 _NAMED = {"white": "#ffffff", "black": "#000000", "yellow": "#ffff00", "red": "#ff0000", "blue": "#0000ff",
@@ -63,8 +63,9 @@ def styled_text(html: str) -> Iterator[Styled]:
     light, dark = _sheet_rules(sheets)
     matched = _matching_rules(document, light + dark)
     for mode in MODES:
-        allowed = set(range(len(light) + (len(dark) if mode == "dark" else 0)))
-        rules = {element: [m for m in found if m[1] in allowed] for element, found in matched.items()}
+        # A rule's order is its place in light + dark: light mode leaves out the rules only dark mode adds.
+        rules = matched if mode == "dark" or not dark else {
+            element: [m for m in found if m[1] < len(light)] for element, found in matched.items()}
         yield from _walk(document, rules, mode, ("#000000", "#ffffff", 16.0, "400"))
 
 
@@ -138,14 +139,13 @@ def _declarations(body: str) -> dict[str, tuple[str, bool]]:
 def _matching_rules(document: Any, rules: list[tuple[str, dict[str, tuple[str, bool]]]]) -> dict[Any, list]:
     """Return element -> [(specificity, order, declarations)] for every rule that matches it."""
     found: dict[Any, list] = {}
-    present = {element.tag for element in document.iter()} | {  # classes as XPath splits them (XML spaces only)
-        f".{name}" for element in document.iter() for name in _XML_SPACES.split(element.get("class") or "")}
+    tags_and_classes = present(document)
     for order, (selector, declarations) in enumerate(rules):
         compiled = _selector(selector)
         if compiled is None:
             continue
         xpath, specificity, needs = compiled
-        if not needs <= present:  # an element or class the selector's subject needs is not in the email
+        if not needs <= tags_and_classes:  # an element or class the selector's subject needs is not in the email
             continue
         for element in xpath(document):
             found.setdefault(element, []).append((specificity, order, declarations))
@@ -164,23 +164,7 @@ def _selector(selector: str) -> tuple[Any, tuple[int, int, int], frozenset[str]]
         xpath = lxml.etree.XPath(GenericTranslator().selector_to_xpath(parsed[0]))
     except (SelectorError, ValueError, IndexError, lxml.etree.XPathError):  # pseudo-elements, hover and the like
         return None
-    return xpath, parsed[0].specificity(), frozenset(_needs(parsed[0].parsed_tree))
-
-
-def _needs(node: Any) -> Iterator[str]:
-    """Yield the tag and the classes the element a selector matches must have (its rightmost compound)."""
-    while node is not None:
-        if isinstance(node, CombinedSelector):
-            node = node.subselector
-        elif isinstance(node, Class):
-            yield f".{node.class_name}"
-            node = node.selector
-        elif isinstance(node, Element):
-            if node.element and not node.namespace:
-                yield node.element
-            return
-        else:  # an attribute, id, pseudo-class or :not() narrows it further; what it is inside still holds
-            node = getattr(node, "selector", None)
+    return xpath, parsed[0].specificity(), frozenset(subject_needs(parsed[0].parsed_tree))
 
 
 State = tuple[str, str, float, str]  # what an element passes down: colour as written, background, font px, weight

@@ -211,11 +211,11 @@ def _quotes(story: Story, blocks: list[Block], lang: Language) -> Iterator[Findi
         if block.kind == "html" or block.token is None:
             continue
         text = "".join(c.content for c in block.token.children or () if c.type == "text")
-        for char in text:
-            style = "straight" if char in "\"'" else "typographic" if char in TYPOGRAPHIC else ""
-            if style:
-                counts[style] += 1
-                first.setdefault(style, (block, char))
+        for style, chars in (("straight", "\"'"), ("typographic", TYPOGRAPHIC)):
+            found = [(text.index(char), char) for char in chars if char in text]  # str methods, not a loop
+            if found:
+                counts[style] += sum(text.count(char) for _, char in found)
+                first.setdefault(style, (block, min(found)[1]))
     if counts["straight"] and counts["typographic"]:
         rare = "straight" if counts["straight"] <= counts["typographic"] else "typographic"
         block, char = first[rare]

@@ -38,8 +38,12 @@ def _premailer() -> tuple[Any, ParseCache]:
     # premailer's shared cache holds 128 entries by default; one email's inline styles evict the parsed
     # theme CSS from it, so every build parsed the CSS again. Its documented setting makes it larger.
     os.environ.setdefault("PREMAILER_CACHE_MAXSIZE", "4096")
+    import premailer.premailer
     from premailer import Premailer
 
+    from newsletter.render.selectors import skipping_absent_classes
+
+    premailer.premailer._create_cssselector = skipping_absent_classes(premailer.premailer._create_cssselector)
     return install(Premailer, libraries)
 
 
