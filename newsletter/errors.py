@@ -32,12 +32,21 @@ class Problem:
 
 @functools.lru_cache(maxsize=16384)
 def _shown(path: Path, root: Path) -> Path:
-    """Return path relative to root when it is inside it, else as given (resolved once per pair: a report of
-    thousands of findings in a few files asked the file system the same question each time)."""
+    """Return path relative to root when it is inside it, else as given (once per pair: a report of thousands
+    of findings in a few files asked the same question each time). An absolute path spelled under root is
+    taken as it is written, as the reader knows it; any other is resolved first."""
+    if path.is_absolute() and ".." not in path.parts and path.is_relative_to(root):
+        return path.relative_to(root)
     try:
-        return path.resolve().relative_to(root.resolve())
+        return path.resolve().relative_to(_resolved(root))
     except ValueError:
         return path
+
+
+@functools.lru_cache(maxsize=64)
+def _resolved(root: Path) -> Path:
+    """Return a publication root resolved (once)."""
+    return root.resolve()
 
 
 class NewsletterError(Exception):

@@ -183,37 +183,42 @@ def _strings(value: Any) -> list[str]:
 
 
 def check_many(settings: Settings, folders: list[Path], *, links: bool = False, link_timeout: float = 10.0,
-              jobs: int | None = None, force: bool = False) -> list[IssueReport]:
+               jobs: int | None = None, force: bool = False) -> list[IssueReport]:
     """Check issues in worker processes, reusing the report of each issue whose inputs did not change.
 
     Reports are kept in the user's cache folder for the publication; with links nothing is reused (the
-    web changes under an unchanged issue).
+    web changes under an unchanged issue). Each worker hashes, checks and keeps its issues itself, so
+    nothing but the report goes through this process one issue after another.
     """
+    import functools
+
     from newsletter import cache
     from newsletter.checks import run_all
-    from newsletter.writer import write_cache_file
+    from newsletter.pool import parallel_map
 
     if links:
         return run_all(settings, folders, links=True, link_timeout=link_timeout, jobs=jobs)
     kept = cache.folder(settings.root, "check")
-    usable = cache.usable(kept)
-    common = inputs.publication_hash(settings, "check")
-    reports: dict[str, IssueReport] = {}
-    todo: list[Job] = []
-    for folder in folders:
-        entry = _read_json(kept / _entry_name(folder.name)) if usable else None
-        digest, source = inputs.issue_inputs(common, folder, entry.get("source") if entry else None)
-        found = _report(entry.get("report")) if entry and not force and entry.get("inputs") == digest else None
-        if found is None:
-            todo.append(Job(folder, digest, source))
-        else:
-            reports[folder.name] = found
-    for job, report in zip(todo, run_all(settings, [job.folder for job in todo], jobs=jobs), strict=True):
-        reports[job.folder.name] = report
-        if usable:
-            entry = {"version": STATE_VERSION, "inputs": job.inputs, "source": job.source, "report": _json(report)}
-            write_cache_file(kept / _entry_name(job.folder.name), json.dumps(entry).encode("utf-8"))
-    return [reports[folder.name] for folder in folders]
+    job = functools.partial(_check_kept, settings, inputs.publication_hash(settings, "check"),
+                            kept if cache.usable(kept) else None, force)
+    return parallel_map(job, folders, jobs=jobs)
+
+
+def _check_kept(settings: Settings, common: str, kept: Path | None, force: bool, folder: Path) -> IssueReport:
+    """Return the report kept for an issue whose inputs did not change; else check it and keep the new report."""
+    from newsletter.checks import run_checks
+    from newsletter.writer import write_cache_file
+
+    entry = _read_json(kept / _entry_name(folder.name)) if kept else None
+    digest, source = inputs.issue_inputs(common, folder, entry.get("source") if entry else None)
+    found = _report(entry.get("report")) if entry and not force and entry.get("inputs") == digest else None
+    if found is not None:
+        return found
+    report = run_checks(settings, folder)
+    if kept:
+        entry = {"version": STATE_VERSION, "inputs": digest, "source": source, "report": _json(report)}
+        write_cache_file(kept / _entry_name(folder.name), json.dumps(entry).encode("utf-8"))
+    return report
 
 
 def _entry_name(slug: str) -> str:
