@@ -90,6 +90,9 @@ class CompileCache:
 
     def exec_source(self, source: Any, globals: Any = None, locals: Any = None) -> None:
         """Stand in for exec in dataclasses: run the code compiled from this source in an earlier run."""
+        if globals is None:  # as exec() itself: the caller's namespaces
+            frame = sys._getframe(1)
+            globals, locals = frame.f_globals, frame.f_locals if locals is None else locals
         if type(source) is not str:
             exec(source, globals, locals)
             return
