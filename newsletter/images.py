@@ -240,7 +240,8 @@ def _still(img: Any, data: bytes) -> tuple[str, bytes, int, int]:
         bool(getattr(img, "text", None))
     upright = img.getexif().get(0x0112, 1) == 1
     palette = len(img.getpalette() or ()) // 3 if img.mode == "P" else 0
-    img = ImageOps.exif_transpose(img)
+    if not upright:  # turning makes a new image; an upright one is used as decoded (no copy of its pixels)
+        img = ImageOps.exif_transpose(img)
     alpha = img.mode in {"RGBA", "LA", "PA"} or transparency is not None
     width, height = img.size
     target = pixel_width(width)
