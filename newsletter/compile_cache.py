@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 VERSION = 1
-MAX_ENTRIES = 6000  # patterns and sources kept; past this, the file keeps only those this process used
+MAX_ENTRIES = 6000  # patterns and sources kept, in memory and in the file; a full file keeps what was used
 MAX_BYTES = 16 << 20
 # A process that met fewer new entries than this leaves the file as it is: a pattern built from a set (as
 # markdown-it builds one) comes out in another order in every process, and is never found in the file.
@@ -84,7 +84,8 @@ class CompileCache:
         entry = (int(flags | parsed.state.flags), code, parsed.state.groups - 1, dict(parsed.state.groupdict),
                  tuple(indexgroup))
         compiled = _sre.compile(pattern, *entry)
-        self.patterns[key] = entry
+        if self._room():
+            self.patterns[key] = entry
         self._added(key)
         return compiled
 
@@ -100,14 +101,20 @@ class CompileCache:
             self._load()
         code = self.code.get(source)
         if code is None:
-            code = self.code[source] = compile(source, "<string>", "exec")  # as exec(source) compiles it
+            code = compile(source, "<string>", "exec")  # as exec(source) compiles it
+            if self._room():
+                self.code[source] = code
             self._added(source)
         else:
             self.used.add(source)
         exec(code, globals, locals)
 
+    def _room(self) -> bool:
+        """Return True while the cache holds fewer than MAX_ENTRIES (a long preview must not grow without end)."""
+        return len(self.patterns) + len(self.code) < MAX_ENTRIES
+
     def _added(self, key: object) -> None:
-        """Count a new entry."""
+        """Count what the cache lacked (kept, or left out when the cache is full)."""
         self.used.add(key)
         self.new += 1
 
@@ -124,7 +131,7 @@ class CompileCache:
         from newsletter.writer import write_cache_file
 
         patterns, code = self.patterns, self.code
-        if len(patterns) + len(code) > MAX_ENTRIES:
+        if not self._room():  # full: keep what this process used, so that what it lacked fits next time
             patterns = {key: value for key, value in patterns.items() if key in self.used}
             code = {key: value for key, value in code.items() if key in self.used}
         body = marshal.dumps((

@@ -126,3 +126,24 @@ def test_a_build_keeps_what_it_compiled_and_the_next_build_reuses_it(tmp_path: P
             written = files[0].stat().st_mtime_ns
     assert outputs[0] == outputs[1]
     assert files[0].stat().st_mtime_ns == written, "nothing new was compiled, so the file was not rewritten"
+
+
+def test_the_cache_stays_bounded_and_a_full_file_keeps_what_was_used(tmp_path: Path, monkeypatch) -> None:
+    """Patterns built from ever-new text (a long preview) do not grow the cache past MAX_ENTRIES."""
+    monkeypatch.setattr(compile_cache, "MAX_ENTRIES", 20)
+    path = tmp_path / "compiled.bin"
+    cache = compile_cache.CompileCache(path)
+    for n in range(60):
+        pattern = cache.compile_pattern(f"word{n}+", 0)
+        assert pattern.fullmatch(f"word{n}") and not pattern.fullmatch(f"word{n}x")
+    assert len(cache.patterns) == 20 and cache.dirty
+    cache.save()
+    again = compile_cache.CompileCache(path)
+    again.compile_pattern("word3+", 0)
+    assert len(again.patterns) == 20 and "word3+" in {key[0] for key in again.patterns}
+    for n in range(100, 140):
+        again.compile_pattern(f"other{n}", 0)
+    again.save()  # full: only what this process used is kept, so the next process has room
+    kept = compile_cache.CompileCache(path)
+    kept.compile_pattern("word3+", 0)
+    assert {key[0] for key in kept.patterns} == {"word3+"}
