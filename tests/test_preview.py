@@ -282,6 +282,37 @@ def test_other_issues_are_not_rebuilt_for_a_story_change(publication):
     assert preview.on_change([pub / LEAD]) == [SLUG]
 
 
+def test_a_rebuild_runs_its_checks_once_the_open_pages_were_sent_the_email(publication, monkeypatch):
+    """The check rules wait (at most PUSH_WAIT_SECONDS) for the event streams, so they do not delay the push."""
+    import threading
+    import time
+
+    pub = publication()
+    preview = _preview(pub)
+    preview.snapshot(SLUG)
+    checked: list[float] = []
+    real_check = preview._check
+    monkeypatch.setattr(preview, "_check", lambda snap: checked.append(time.monotonic()) or real_check(snap))
+    stream = preview.open_stream()
+    before = preview.version
+    change = threading.Thread(target=preview.on_change, args=([pub / LEAD],))
+    change.start()
+    version = preview.wait(before, 10)
+    time.sleep(0.03)
+    assert version > before and not checked, "the checks wait while a page has not been sent the rebuild"
+    sent = time.monotonic()
+    preview.sent(stream, version)
+    change.join(10)
+    assert len(checked) == 1 and checked[0] >= sent
+    preview.sent(stream, None)
+    checked.clear()
+    alone = preview.open_stream()  # a stream that never sends: the checks run after the wait ends
+    started = time.monotonic()
+    assert preview.on_change([pub / LEAD]) == [SLUG]
+    assert len(checked) == 1 and checked[0] - started >= 0.09
+    preview.sent(alone, None)
+
+
 def test_color_scheme_views_rewrite_only_the_media_features():
     document = ('<html><head><style>@media (prefers-color-scheme: dark) { .a { color: #fff } }'
                 '@media screen and (prefers-color-scheme:light) { .b { color: #000 } }</style></head><body></body>')

@@ -269,17 +269,22 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.flush()
         version = since if 0 <= since <= preview.version else preview.version
         sent: list[float | None] = [None]  # built_at of the email this stream last carried
-        while not preview.stopping:
-            current = preview.wait(version, HEARTBEAT_SECONDS)
-            if preview.stopping:
-                break
-            if current == version:
-                self.wfile.write(b": still here\n\n")
-            else:
-                version = current
-                data = json.dumps({"version": current, **self._pushed(query, sent)}, ensure_ascii=False)
-                self.wfile.write(f"event: change\ndata: {data}\n\n".encode())
-            self.wfile.flush()
+        stream = preview.open_stream()
+        try:
+            while not preview.stopping:
+                current = preview.wait(version, HEARTBEAT_SECONDS)
+                if preview.stopping:
+                    break
+                if current == version:
+                    self.wfile.write(b": still here\n\n")
+                else:
+                    version = current
+                    data = json.dumps({"version": current, **self._pushed(query, sent)}, ensure_ascii=False)
+                    self.wfile.write(f"event: change\ndata: {data}\n\n".encode())
+                self.wfile.flush()
+                preview.sent(stream, version)
+        finally:
+            preview.sent(stream, None)
 
     def _pushed(self, query: dict[str, list[str]], sent: list[float | None]) -> dict[str, Any]:
         """Return the state of the stream's issue, with its email and text when the build is new to it."""
