@@ -12,6 +12,7 @@ import hashlib
 import os
 import re
 import shutil
+import stat
 import tempfile
 from pathlib import Path
 
@@ -46,6 +47,27 @@ def usable(path: Path) -> bool:
     except OSError:
         return False
     return path.is_dir() and os.access(path, os.W_OK | os.X_OK)
+
+
+def read_private(path: Path, limit: int) -> bytes | None:
+    """Return a cache file's bytes when it is a regular file of at most `limit` bytes that only this user can
+    have written (owned by the user, writable by no one else); else None.
+
+    For the caches that hold compiled code (Jinja's bytecode, compile_cache): a cache folder shared with other
+    users (an XDG_CACHE_HOME in /tmp) must not let them supply code. Opened without following a link or
+    waiting on a named pipe.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as file:
+        info = os.fstat(fd)
+        mine = not hasattr(os, "getuid") or (info.st_uid == os.getuid() and not info.st_mode & 0o022)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > limit or not mine:
+            return None
+        return file.read(limit + 1)
 
 
 _warned: set[Path] = set()

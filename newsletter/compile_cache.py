@@ -12,7 +12,8 @@ dataclass, from generated source: about 30 and 20 ms of a 220 ms build. This cac
 
 The file lives in the user's cache folder, never in a publication (which must not be able to supply code),
 is written atomically and privately by the writer, carries a checksum and the tag of the Python build that
-wrote it, and is read only by that build; a missing, damaged or foreign file only makes the run slower.
+wrote it, and is read only by that build and only when this user alone could have written it; a missing,
+damaged or foreign file only makes the run slower.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from __future__ import annotations
 import _sre  # the C half of re: what re._compiler.compile hands its result to
 import hashlib
 import marshal
-import os
 import re
 import sys
 import types
@@ -145,13 +145,12 @@ class CompileCache:
 
 def _read(path: Path | None) -> tuple[dict[tuple[str | bytes, int], Pattern], dict[str, types.CodeType]]:
     """Return the patterns and code of the cache file; none when it is missing, damaged or from another Python."""
-    try:
-        fd = os.open(path or "", os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-    except OSError:
-        return {}, {}
-    with os.fdopen(fd, "rb") as file:
-        data = file.read(MAX_BYTES + len(_TAG) + 34)
+    from newsletter.cache import read_private
+
     head = len(_TAG) + 1
+    data = read_private(path, MAX_BYTES + head + 32) if path is not None else None
+    if data is None:
+        return {}, {}
     digest, body = data[head:head + 32], data[head + 32:]
     if data[:head] != _TAG + b"\n" or len(body) > MAX_BYTES or hashlib.sha256(body).digest() != digest:
         return {}, {}

@@ -147,3 +147,44 @@ def test_the_cache_stays_bounded_and_a_full_file_keeps_what_was_used(tmp_path: P
     kept = compile_cache.CompileCache(path)
     kept.compile_pattern("word3+", 0)
     assert {key[0] for key in kept.patterns} == {"word3+"}
+
+
+def test_code_caches_are_read_only_when_this_user_alone_could_have_written_them(tmp_path: Path) -> None:
+    """A cache folder shared with other users (XDG_CACHE_HOME in /tmp) must not let them supply code."""
+    from newsletter.cache import read_private
+
+    path = tmp_path / "entry.bin"
+    path.write_bytes(b"compiled")
+    path.chmod(0o600)
+    assert read_private(path, 100) == b"compiled"
+    assert read_private(path, 4) is None, "past the limit"
+    path.chmod(0o666)
+    assert read_private(path, 100) is None, "others could have written it"
+    path.chmod(0o600)
+    (tmp_path / "link.bin").symlink_to(path)
+    assert read_private(tmp_path / "link.bin", 100) is None
+    os.mkfifo(tmp_path / "pipe.bin")
+    assert read_private(tmp_path / "pipe.bin", 100) is None, "a named pipe is not waited on"
+    if os.getuid() == 0:  # only root can give a file to another user
+        os.chown(path, 4242, -1)
+        assert read_private(path, 100) is None, "another user's file"
+
+
+def test_a_compiled_template_others_could_write_is_compiled_again(tmp_path: Path) -> None:
+    """Jinja's bytecode cache goes through the same check: a planted entry is never run."""
+    env = {**os.environ, "PYTHONPATH": str(PROJECT), "XDG_CACHE_HOME": str(tmp_path / "xdg")}
+    command = [sys.executable, "-m", "newsletter", "--root", str(PROJECT), "build", "2026-11-14-the-bridge",
+               "--out", str(tmp_path / "out")]
+    assert subprocess.run(command, env=env, capture_output=True, timeout=120, check=False).returncode == 0
+    entries = list((tmp_path / "xdg" / "newsletter" / "shared" / "jinja").glob("*.cache"))
+    assert entries
+    planted = tmp_path / "planted"
+    code = compile(f"open({str(planted)!r}, 'w').write('ran')", "<planted>", "exec")
+    for entry in entries:  # what Jinja's bucket reads: its magic, the checksum of the source, then marshal
+        data = entry.read_bytes()
+        magic_and_checksum = data[:data.index(b"\xe3")] if b"\xe3" in data else data[:40]
+        entry.write_bytes(magic_and_checksum + marshal.dumps(code))
+        entry.chmod(0o666)
+    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    assert not planted.exists(), "a cache entry others could write was run"

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 MAIN_TEMPLATE = "email.mjml"
 INLINE_CSS = "inline.css"
+MAX_BYTECODE_BYTES = 16 << 20  # a compiled template; the largest of the default theme is about 30 KB
 # Zero-width joiners and non-breaking spaces after the preheader fill the inbox preview, so the body's
 # first words ("View in browser", the masthead) do not show after it.
 PREHEADER_SPACER = Markup("&zwnj;&nbsp;" * 60)
@@ -50,12 +51,10 @@ class _BytecodeCache(jinja2.BytecodeCache):
         self.folder = folder
 
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        """Load a compiled template if one is cached."""
-        try:
-            with (self.folder / f"{bucket.key}.cache").open("rb") as cached:
-                bucket.load_bytecode(cached)
-        except OSError:
-            return
+        """Load a compiled template if one is cached (and only this user could have written it)."""
+        data = cache.read_private(self.folder / f"{bucket.key}.cache", MAX_BYTECODE_BYTES)
+        if data is not None:
+            bucket.load_bytecode(io.BytesIO(data))
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         """Cache a compiled template."""
