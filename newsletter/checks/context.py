@@ -30,6 +30,7 @@ _FRONT_KEY = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\s*:")
 CONTAINER = re.compile(r"^[ \t]*(?:(?:>|(?:[-+*]|\d{1,9}[.)]|#{1,6})(?=[ \t]))[ \t]*)*", re.MULTILINE)
 # What readers do not read as prose: code, link targets, tags, URLs, addresses, merge tags, entities, escapes.
 _TICKS = re.compile(r"`+")
+_ALNUM = re.compile(r"[^\W_]")  # what str.isalnum() accepts: a word character that is not the underscore
 _HIDDEN_MD = re.compile(  # code spans are found apart, by code_spans
     r"\]\((?:[^()\s]|\([^()\s]*\))*(?:\s+(?:\"[^\"]*\"|'[^']*'|\([^)]*\)))?\)"  # link target and title
     r"|^[ \t]*\[[^\]\n]+\]:[^\n]*$"  # reference definition
@@ -257,7 +258,7 @@ def count_words(text: str, language: str = "en") -> tuple[int, float]:
     """Return (words, minutes to read) of a text: spaced words, plus one per character of unspaced scripts."""
     wide = max(text, default="") >= UNSPACED_FROM  # else no kana nor ideograph: no need for the pattern
     unspaced_count = len(unspaced().findall(text)) if wide else 0
-    spaced = sum(1 for word in (unspaced().sub(" ", text) if wide else text).split() if any(c.isalnum() for c in word))
+    spaced = sum(1 for word in (unspaced().sub(" ", text) if wide else text).split() if _ALNUM.search(word))
     rate = CHARS_PER_MINUTE.get(language.split("-", 1)[0].casefold(), DEFAULT_CHARS_PER_MINUTE)
     return spaced + unspaced_count, spaced / WORDS_PER_MINUTE + unspaced_count / rate
 
