@@ -56,7 +56,10 @@ class CompileCache:
     def _load(self) -> None:
         """Read the file on first use (after install, so that finding it costs nothing here)."""
         self.loaded = True
-        patterns, code = _read(self.path)
+        try:
+            patterns, code = _read(self.path)
+        except Exception:  # whatever the file holds, a cache must not stop the tool
+            return
         self.patterns.update(patterns)
         self.code.update(code)
 
@@ -164,8 +167,8 @@ def _read(path: Path | None) -> tuple[dict[tuple[str | bytes, int], Pattern], di
             words = array(_CODE_WORD)
             words.frombytes(row[3])
             patterns[(row[0], row[1])] = (row[2], words.tolist(), row[4], row[5], row[6])
-    code = {source: value for source, value in (sources if type(sources) is list else ())
-            if type(source) is str and type(value) is types.CodeType}
+    code = {item[0]: item[1] for item in (sources if type(sources) is list else ())
+            if type(item) is tuple and len(item) == 2 and type(item[0]) is str and type(item[1]) is types.CodeType}
     return patterns, code
 
 

@@ -104,7 +104,7 @@ def test_pattern_code_the_regex_engine_refuses_is_compiled_again(tmp_path: Path)
     rows, sources = marshal.loads(path.read_bytes()[head + 32:])
     bogus = array(compile_cache._CODE_WORD, [999999]).tobytes()  # no opcode has this number
     rows = [(*row[:3], bogus + row[3], *row[4:]) for row in rows]
-    body = marshal.dumps((rows, [*sources, ("not code", 1), (2, "x")]))
+    body = marshal.dumps((rows, [*sources, ("not code", 1), (2, "x"), 3, ("a", "b", "c")]))
     path.write_bytes(compile_cache._TAG + b"\n" + hashlib.sha256(body).digest() + body)
     again = probe(path)
     assert again["results"] == reference and again["dirty"]
