@@ -55,7 +55,8 @@ def read_private(path: Path, limit: int) -> bytes | None:
 
     For the caches that hold compiled code (Jinja's bytecode, compile_cache): a cache folder shared with other
     users (an XDG_CACHE_HOME in /tmp) must not let them supply code. Opened without following a link or
-    waiting on a named pipe.
+    waiting on a named pipe, as files.read_bytes opens a file; not through it, because compile_cache reads
+    with this at the first regular expression a process compiles, and importing files compiles its own.
     """
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
     try:

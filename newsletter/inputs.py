@@ -37,20 +37,18 @@ def digest(*parts: str) -> str:
 def folder_hash(folder: Path) -> str:
     """Return a hash of every file under a folder, names and contents, skipping hidden files and folders."""
     hashed = hashlib.sha256()
-    for path in _visible_files(folder):
-        hashed.update(os.fsencode(path.relative_to(folder)) + b"\0")
-        item = fingerprint(path)  # never blocks on a FIFO nor follows a link out
+    for name, path, _ in _visible_files(folder):
+        hashed.update(os.fsencode(name) + b"\0")
+        item = fingerprint(Path(path))  # never blocks on a FIFO nor follows a link out
         hashed.update(len(item).to_bytes(8, "big") + item)
     return hashed.hexdigest()
 
 
-def _visible_files(folder: Path) -> Iterable[Path]:
-    """Yield the files under a folder in name order, leaving out hidden files and folders (none for a link)."""
+def _visible_files(folder: Path, follow: bool = True) -> list[tuple[str, str, os.stat_result]]:
+    """Return files_of() a folder without hidden files and folders (nothing for a link to a folder)."""
     if not folder.is_dir() or folder.is_symlink():
-        return
-    for name, path, _ in files_of(folder):
-        if not name.rpartition("/")[2].startswith("."):
-            yield Path(path)
+        return []
+    return [item for item in files_of(folder, follow=follow) if not item[0].rpartition("/")[2].startswith(".")]
 
 
 @functools.cache
@@ -71,21 +69,11 @@ def tool_hash() -> str:
     return digest(*parts)
 
 
-def _stat_lines(folder: Path | str) -> Iterable[str]:
+def _stat_lines(folder: Path) -> Iterable[str]:
     """Yield `path size mtime` of every file in and below a package folder (bytecode left out), in name order."""
-    with os.scandir(folder) as scan:
-        entries = sorted(scan, key=lambda entry: entry.name)
-    for entry in entries:
-        if entry.is_dir(follow_symlinks=False):
-            if entry.name != "__pycache__" and not entry.name.startswith("."):
-                yield from _stat_lines(entry.path)
-        elif not entry.name.endswith((".pyc", ".pyo")):
-            try:
-                info = entry.stat()
-            except OSError:
-                yield f"{entry.path} missing"
-            else:
-                yield f"{entry.path} {info.st_size} {info.st_mtime_ns}"
+    for name, path, info in files_of(folder, skip={"__pycache__"}):
+        if not name.endswith((".pyc", ".pyo")):
+            yield f"{path} {info.st_size} {info.st_mtime_ns}"
 
 
 def _stat_line(path: str | Path) -> str:
@@ -130,14 +118,9 @@ def folder_stats(folder: Path) -> tuple[str, int]:
     """
     hashed = hashlib.sha256()
     newest = 0
-    for path in _visible_files(folder):
-        try:
-            info = path.lstat()
-        except OSError:
-            hashed.update(os.fsencode(path.relative_to(folder)) + b"\0missing\0")
-            continue
+    for name, _, info in _visible_files(folder, follow=False):  # a link's own stat, taken while listing
         newest = max(newest, info.st_mtime_ns)
-        hashed.update(os.fsencode(path.relative_to(folder)) + b"\0" + (
+        hashed.update(os.fsencode(name) + b"\0" + (
             f"{info.st_mode} {info.st_size} {info.st_mtime_ns} {info.st_ctime_ns} {info.st_ino}".encode()))
     return hashed.hexdigest(), newest
 
